@@ -247,7 +247,12 @@ export class Session {
    * or 425 when no connection comes, 426 when it breaks or ABOR arrives, 4xx/5xx on a disk
    * error. The data connection is used once and closed.
    */
-  async runTransfer(command: string, path: string, opening: string, work: (socket: Socket, transfer: Transfer) => Promise<void>): Promise<void> {
+  async runTransfer(
+    command: string,
+    path: string,
+    opening: string | { exact: string },
+    work: (socket: Socket, transfer: Transfer) => Promise<void>,
+  ): Promise<void> {
     const channel = this.data;
     if (!channel) throw new FtpError(425, "Use PASV, EPSV, PORT or EPRT first.");
     this.data = null;
@@ -255,7 +260,8 @@ export class Session {
     this.transfer = transfer;
     let result = "ok";
     try {
-      this.reply(channel.connected ? 125 : 150, channel.connected ? `Data connection already open; ${opening}` : `Opening data connection; ${opening}`);
+      const text = typeof opening === "object" ? opening.exact : `${channel.connected ? "Data connection already open" : "Opening data connection"}; ${opening}`;
+      this.reply(channel.connected ? 125 : 150, text);
       const socket = await Promise.race([channel.connect(), transfer.aborted]);
       transfer.socket = socket;
       await work(socket, transfer);

@@ -13,7 +13,9 @@
 // Files are streamed in large chunks with backpressure: a slow client never makes the
 // server read ahead into memory, and a fast one is not slowed by small reads.
 
-import { constants } from "node:fs";
+// Streams get the numeric fd, not the FileHandle: a FileHandle's close() waits for streams
+// made from it that never close themselves (autoClose: false), and hangs.
+import { constants, createReadStream, createWriteStream } from "node:fs";
 import { open, stat, unlink, type FileHandle } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -44,7 +46,7 @@ async function retrieve(s: Session, arg: string): Promise<void> {
     if (offset > size) throw new FtpError(554, `Invalid REST offset ${offset}: the file has ${size} bytes.`);
     const mode = s.type === "A" ? "ASCII" : "BINARY";
     await s.runTransfer("RETR", vpath, `${mode} transfer of ${vpath} (${size - offset} bytes).`, async (socket) => {
-      const source = file.createReadStream({ start: offset, highWaterMark: CHUNK, autoClose: false });
+      const source = createReadStream(real, { fd: file.fd, start: offset, highWaterMark: CHUNK, autoClose: false });
       if (s.type === "A") await pipeline(source, new ToNetworkLines(), socket as Writable);
       else await pipeline(source, socket as Writable);
     });
@@ -89,10 +91,10 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
   let connected = false;
   try {
     const mode = s.type === "A" ? "ASCII" : "BINARY";
-    await s.runTransfer(command, vpath, preliminary ?? `${mode} upload to ${vpath}${offset ? ` from byte ${offset}` : ""}.`, async (socket) => {
+    await s.runTransfer(command, vpath, preliminary ? { exact: preliminary } : `${mode} upload to ${vpath}${offset ? ` from byte ${offset}` : ""}.`, async (socket) => {
       connected = true;
       if (how === "STOR" && !created) await file.truncate(0);
-      const sink = file.createWriteStream({ start: how === "APPE" ? undefined : offset, autoClose: false, highWaterMark: CHUNK });
+      const sink = createWriteStream(real, { fd: file.fd, start: how === "APPE" ? undefined : offset, autoClose: false, highWaterMark: CHUNK });
       try {
         if (s.type === "A") await pipeline(socket, new ToLocalLines(), sink);
         else await pipeline(socket, sink);

@@ -7,6 +7,11 @@
 // packet (a client that pipelines). We also accept a bare LF, as most servers do, strip the
 // Telnet control sequences that clients send before ABOR (RFC 959 section 4.1.3), and refuse
 // lines longer than a limit so that a client cannot make us buffer without end.
+//
+// One more wrinkle: clients that send "ABOR\r\n" as TCP urgent data (Python's ftplib does)
+// lose the last byte, the LF, on Linux: it is taken out of the stream as the "out-of-band"
+// byte. So a chunk that ends in CR also ends the line, and an LF that then starts the next
+// chunk is skipped, whichever way the bytes arrive.
 
 export type LineEvent = { kind: "line"; bytes: Buffer } | { kind: "overlong" };
 
@@ -19,6 +24,8 @@ export class LineReader {
   private pendingLength = 0;
   /** True while we are skipping the rest of an overlong line, up to its LF. */
   private discarding = false;
+  /** The last chunk ended in CR, taken as the line's end: skip an LF that follows. */
+  private skipLF = false;
 
   constructor(private readonly maxLength: number) {}
 
@@ -26,6 +33,8 @@ export class LineReader {
   push(chunk: Buffer): LineEvent[] {
     const events: LineEvent[] = [];
     let start = 0;
+    if (this.skipLF && chunk[0] === LF) start = 1;
+    this.skipLF = false;
     while (start < chunk.length) {
       const lf = chunk.indexOf(LF, start);
       const end = lf === -1 ? chunk.length : lf;
@@ -49,6 +58,13 @@ export class LineReader {
       }
       if (lf === -1) break;
       start = lf + 1;
+    }
+    if (!this.discarding && this.pendingLength > 1 && chunk[chunk.length - 1] === CR) {
+      const line = Buffer.concat(this.pending);
+      this.pending = [];
+      this.pendingLength = 0;
+      this.skipLF = true;
+      events.push({ kind: "line", bytes: stripTelnet(trimCR(line)) });
     }
     return events;
   }
@@ -77,9 +93,10 @@ export function stripTelnet(line: Buffer): Buffer {
       i += 1;
     } else if (next !== undefined && next >= 0xfb && next <= 0xfe) {
       i += 2; // option negotiation: IAC, verb, option
-    } else {
+    } else if (next !== undefined && next >= 0xf0) {
       i += 1; // IP, DM, AO, AYT, ...: two bytes
     }
+    // Otherwise a lone IAC: its command byte (DM, sent as urgent data) never arrived.
   }
   return Buffer.from(out);
 }
