@@ -1,73 +1,51 @@
 // The command line, in the image of `python -m pyftpdlib` so that the seeds' readers feel at
-// home:
+// home, plus a config file for everything else:
 //
 //   ftpd -d ./pub                      anonymous, read-only, on 127.0.0.1:2121
 //   ftpd -d ./pub -w -i 0.0.0.0 -p 21  anonymous with write access, on every interface
 //   ftpd -u anna -P s3cret -d ./anna   one user, no anonymous
-//   ftpd --users users.txt             the users of a users file
+//   ftpd --config ftpd.ini -p 2200     the config file, with the port overridden
 //
-// Errors are one line and exit code 2, so scripts and people both see what to fix.
+// Precedence: defaults < config file < command line. Errors are one line and exit code 2.
 
 import { existsSync, statSync } from "node:fs";
-import { isIP } from "node:net";
-import { resolve } from "node:path";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { VirtualUsers } from "./auth/authorizer.ts";
 import { ALL_PERMS } from "./auth/permissions.ts";
 import { loadUsersFile } from "./auth/users-file.ts";
-import { parsePortRange } from "./data/address.ts";
-import { consoleLogger, type Level } from "./log.ts";
+import { effectiveSettings, formatSettings, UsageError, type EffectiveSettings } from "./config/effective.ts";
+import { readIniFile } from "./config/ini-file.ts";
+import { SETTINGS, settingName } from "./config/settings.ts";
+import { boolValue, type MasqueradeRule } from "./config/values.ts";
+import { createLogger, type Level } from "./log.ts";
 import { withDefaults, type ServerOptions } from "./options.ts";
 
-export class UsageError extends Error {}
+export { UsageError };
 
-function integer(min: number, max: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
-function seconds(text: string): number {
-  const n = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text.trim()) || !Number.isFinite(n)) throw new InvalidArgumentError("expected a number of seconds, e.g. 3 or 0.5");
-  return n;
-}
-
-function ipAddress(text: string): string {
-  if (!isIP(text)) throw new InvalidArgumentError("expected an IP address, e.g. 127.0.0.1, 0.0.0.0 or ::");
-  return text;
-}
-
-function range(text: string): { from: number; to: number } {
-  try {
-    return parsePortRange(text);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-}
+/** Short flags pyftpdlib users know, for the settings that have one. */
+const SHORT: Record<string, string> = { "--interface": "-i", "--port": "-p", "--directory": "-d", "--nat-address": "-n", "--range": "-r" };
 
 function buildProgram(): Command {
-  return new Command("ftpd")
-    .description("ftp-lab's FTP server. Serves a folder to anonymous users (read-only unless -w), or to the users you define.")
-    .addOption(new Option("-i, --interface <address>", "address to listen on (0.0.0.0 or :: for all interfaces)").default("127.0.0.1").argParser(ipAddress))
-    .addOption(new Option("-p, --port <port>", "port to listen on (0 takes a free one)").default(2121).argParser(integer(0, 65535)))
-    .option("-w, --write", "give anonymous users write access", false)
-    .option("-d, --directory <folder>", "folder to serve (default: the current folder)")
-    .addOption(new Option("-n, --nat-address <address>", "public IPv4 address to announce in PASV replies (behind NAT)").argParser(ipAddress))
-    .addOption(new Option("-r, --range <from-to>", "passive ports to use, e.g. 60000-60100").argParser(range))
+  const program = new Command("ftpd").description(
+    "ftp-lab's FTP server. Serves a folder to anonymous users (read-only unless -w), or to the users you define.",
+  );
+  // Flags that stand for a setting: no default here (the settings table has it), so that we
+  // can tell "given" from "not given" and let the config file fill in the rest.
+  for (const def of SETTINGS) {
+    if (!def.flag) continue;
+    const short = SHORT[def.flag];
+    const isBool = def.schema === boolValue;
+    const spec = `${short ? `${short}, ` : ""}${def.flag}${isBool ? "" : " <value>"}`;
+    program.addOption(new Option(spec, `${def.doc}${def.default !== undefined ? ` (default ${def.default})` : ""}`));
+  }
+  return program
+    .option("-w, --write", "give anonymous users write access (elradfmwMT)")
     .option("-u, --username <name>", "log in as this user instead of anonymous (needs -P)")
     .option("-P, --password <password>", "password for -u")
-    .option("--users <file>", "users file: one `name password perms home` per line")
-    .option("--banner <text>", "greeting sent to clients on connect")
-    .addOption(new Option("--timeout <seconds>", "close control connections idle this long").default(300).argParser(seconds))
-    .addOption(new Option("--max-login-attempts <n>", "wrong passwords before disconnecting").default(3).argParser(integer(1, 1000)))
-    .addOption(new Option("--auth-failed-delay <seconds>", "delay before answering a wrong password").default(2).argParser(seconds))
-    .option("--permit-foreign-addresses", "allow data connections to/from other addresses than the client's (FXP)", false)
-    .option("--permit-privileged-ports", "allow PORT/EPRT to ports below 1024", false)
-    .option("-D, --debug", "log everything, replies included", false)
-    .option("-V, --verbose", "log every command", false)
+    .option("-c, --config <file>", "read settings from this INI file (see ftpd.sample.ini)")
+    .option("--print-config", "print the effective settings, with where each came from, and exit")
+    .option("-D, --debug", "log everything, replies included")
+    .option("-V, --verbose", "log every command")
     .helpOption("-h, --help", "show this help")
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
@@ -75,10 +53,12 @@ function buildProgram(): Command {
 
 export interface CliResult {
   options: ServerOptions;
-  directory: string;
+  settings: EffectiveSettings;
+  /** What the server serves, for the startup message. */
+  describe: string;
 }
 
-/** Parses argv (without node and script); throws UsageError with a one-line message. */
+/** Parses argv (without node and script); throws UsageError or ConfigError with one line. */
 export function parseCommandLine(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): CliResult | "exit" {
   const program = buildProgram();
   program.configureOutput({ writeOut: out, writeErr: () => {} });
@@ -93,39 +73,79 @@ export function parseCommandLine(argv: string[], out: (text: string) => void = (
   }
   if (program.args.length) throw new UsageError(`unexpected argument ${JSON.stringify(program.args[0])}`);
   const o = program.opts();
-  const directory = resolve(o.directory ?? process.cwd());
-  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-    throw new UsageError(`folder ${directory} does not exist (check -d/--directory)`);
+
+  // Command-line values that override settings.
+  const fromCli = new Map<string, { raw: unknown; flag: string }>();
+  for (const def of SETTINGS) {
+    if (!def.flag) continue;
+    const name = def.flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (o[name] !== undefined) fromCli.set(settingName(def), { raw: o[name], flag: SHORT[def.flag] ?? def.flag });
   }
+  if (o.write) fromCli.set("users.anonymous_permissions", { raw: ALL_PERMS, flag: "-w" });
+  if (o.debug || o.verbose) fromCli.set("logging.level", { raw: o.debug ? "debug" : "verbose", flag: o.debug ? "-D" : "-V" });
   if ((o.username === undefined) !== (o.password === undefined)) {
     throw new UsageError("-u/--username and -P/--password go together");
   }
 
-  const users = new VirtualUsers();
-  if (o.users) loadUsersFile(resolve(o.users), users);
-  if (o.username !== undefined) {
-    users.addUser(o.username, o.password, directory, ALL_PERMS);
-  } else if (!o.users) {
-    users.addAnonymous(directory, o.write ? ALL_PERMS : "elr");
+  const file = o.config ? { file: o.config as string, values: readIniFile(o.config) } : null;
+  const settings = effectiveSettings(file, fromCli);
+  if (o.printConfig) {
+    out(formatSettings(settings));
+    return "exit";
+  }
+  return { ...buildOptions(settings, o.username, o.password), settings };
+}
+
+function get<T>(settings: EffectiveSettings, name: string): T {
+  return settings.get(name)?.value as T;
+}
+
+function buildOptions(settings: EffectiveSettings, username?: string, password?: string): Omit<CliResult, "settings"> {
+  const folder = get<string | undefined>(settings, "users.anonymous_folder") ?? process.cwd();
+  const usersFile = get<string | undefined>(settings, "users.users_file");
+  const anonymous = get<boolean | undefined>(settings, "users.anonymous") ?? (!usersFile && username === undefined);
+  if ((anonymous || username !== undefined) && !(existsSync(folder) && statSync(folder).isDirectory())) {
+    throw new UsageError(`folder ${folder} does not exist (check -d/--directory or [users] anonymous_folder)`);
   }
 
-  const level: Level = o.debug ? "debug" : o.verbose ? "verbose" : "info";
+  const users = new VirtualUsers();
+  if (usersFile) loadUsersFile(usersFile, users);
+  if (username !== undefined) users.addUser(username, password ?? "", folder, ALL_PERMS);
+  if (anonymous && !users.hasAnonymous) users.addAnonymous(folder, get<string>(settings, "users.anonymous_permissions"));
+  if (!users.hasAnonymous && users.userNames.length === 0) {
+    throw new UsageError("nobody can log in: enable anonymous, give -u/-P, or a users file with at least one user");
+  }
+
+  const logEnabled = get<boolean>(settings, "logging.enabled");
+  const log = logEnabled
+    ? createLogger({ level: get<Level>(settings, "logging.level"), console: get<boolean>(settings, "logging.console"), file: get<string | undefined>(settings, "logging.file") })
+    : undefined;
+
   const options = withDefaults({
     authorizer: users,
-    host: o.interface,
-    port: o.port,
-    masqueradeAddress: o.natAddress,
-    passiveRange: o.range,
-    idleTimeoutSec: o.timeout,
-    maxLoginAttempts: o.maxLoginAttempts,
-    authFailedDelayMs: Math.round(o.authFailedDelay * 1000),
-    permitForeignAddresses: o.permitForeignAddresses,
-    permitPrivilegedPorts: o.permitPrivilegedPorts,
-    log: consoleLogger(level),
-    ...(o.banner !== undefined ? { banner: o.banner } : {}),
+    host: get<string>(settings, "server.listen"),
+    port: get<number>(settings, "server.port"),
+    banner: get<string>(settings, "server.banner"),
+    loginMessage: get<string>(settings, "server.login_message"),
+    quitMessage: get<string>(settings, "server.quit_message"),
+    maxConnections: get<number>(settings, "server.max_connections"),
+    maxConnectionsPerIp: get<number>(settings, "server.max_connections_per_ip"),
+    passiveRange: get<{ from: number; to: number } | undefined>(settings, "passive.ports"),
+    masqueradeAddress: get<string | undefined>(settings, "passive.masquerade_address"),
+    masqueradeMap: get<MasqueradeRule[] | undefined>(settings, "passive.masquerade_map") ?? [],
+    readLimit: get<number>(settings, "limits.read_limit"),
+    writeLimit: get<number>(settings, "limits.write_limit"),
+    idleTimeoutSec: get<number>(settings, "limits.idle_timeout"),
+    dataTimeoutSec: get<number>(settings, "limits.data_timeout"),
+    passiveAcceptTimeoutSec: get<number>(settings, "limits.passive_timeout"),
+    authFailedDelayMs: Math.round(get<number>(settings, "limits.auth_failed_delay") * 1000),
+    maxLoginAttempts: get<number>(settings, "limits.max_login_attempts"),
+    banAfter: get<number>(settings, "limits.ban_after"),
+    banSeconds: get<number>(settings, "limits.ban_seconds"),
+    permitForeignAddresses: get<boolean>(settings, "security.permit_foreign_addresses"),
+    permitPrivilegedPorts: get<boolean>(settings, "security.permit_privileged_ports"),
+    ...(log ? { log } : {}),
   });
-  if (options.masqueradeAddress && isIP(options.masqueradeAddress) !== 4) {
-    throw new UsageError("-n/--nat-address must be an IPv4 address (PASV replies carry IPv4 only)");
-  }
-  return { options, directory };
+  const who = users.hasAnonymous ? `anonymous users (${folder}, ${users.userNames.length ? "plus " + users.userNames.join(", ") : get<string>(settings, "users.anonymous_permissions") === "elr" ? "read-only" : "with write access"})` : `user(s) ${users.userNames.join(", ")}`;
+  return { options, describe: who };
 }

@@ -2,7 +2,7 @@
 //
 //   $ npx tsx final/src/main.ts -d final/demo
 //   LISTENING 127.0.0.1:2121
-//   Serving /…/final/demo to anonymous users (read-only). Try:
+//   Serving anonymous users (/…/final/demo, read-only). Try:
 //     curl ftp://127.0.0.1:2121/
 //     lftp -p 2121 127.0.0.1
 
@@ -17,14 +17,14 @@ function fail(message: string): never {
 }
 
 function connectHints(host: string, port: number, users: VirtualUsers): string {
-  const shown = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  const dial = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  const urlHost = dial.includes(":") ? `[${dial}]` : dial;
   const name = users.hasAnonymous ? null : users.userNames[0];
-  const auth = name ? `-u ${name} ` : "";
   return [
     "Try:",
-    `  curl ${auth}ftp://${shown}:${port}/`,
-    `  lftp ${name ? `-u ${name} ` : ""}-p ${port} ${host.includes(":") ? host : shown}`,
-    `  python3 -c "import ftplib; f=ftplib.FTP(); f.connect('${host.includes(":") ? host : shown}', ${port}); f.login(${name ? `'${name}', input('password: ')` : ""}); f.dir()"`,
+    `  curl ${name ? `-u ${name} ` : ""}ftp://${urlHost}:${port}/`,
+    `  lftp ${name ? `-u ${name} ` : ""}-p ${port} ${dial}`,
+    `  python3 -c "import ftplib; f=ftplib.FTP(); f.connect('${dial}', ${port}); f.login(${name ? `'${name}', input('password: ')` : ""}); f.dir()"`,
     "",
   ].join("\n");
 }
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     throw err;
   }
   if (parsed === "exit") return;
-  const { options, directory } = parsed;
+  const { options, describe } = parsed;
   const server = new FtpServer(options);
   let address;
   try {
@@ -51,13 +51,16 @@ async function main(): Promise<void> {
   }
   const shownHost = address.host.includes(":") ? `[${address.host}]` : address.host;
   process.stdout.write(`LISTENING ${shownHost}:${address.port}\n`);
-  const users = options.authorizer as VirtualUsers;
-  const who = users.hasAnonymous ? "anonymous users" : `user(s) ${users.userNames.join(", ")}`;
-  process.stdout.write(`Serving ${directory} to ${who}. ${connectHints(address.host, address.port, users)}`);
+  process.stdout.write(`Serving ${describe}. ${connectHints(address.host, address.port, options.authorizer as VirtualUsers)}`);
+  options.log.log("info", "listening", { host: address.host, port: address.port });
 
   const stop = () => {
-    setTimeout(() => process.exit(0), 3000).unref();
-    void server.close().then(() => process.exit(0));
+    const exit = () => {
+      options.log.flush();
+      process.exit(0);
+    };
+    setTimeout(exit, 3000).unref();
+    void server.close().then(exit);
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

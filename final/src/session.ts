@@ -26,6 +26,7 @@ import type { ServerOptions } from "./options.ts";
 import { parseCommandLine } from "./protocol/command-line.ts";
 import { LineReader, type LineEvent } from "./protocol/line-reader.ts";
 import { FtpError, formatReply, isFinal, oneLine } from "./protocol/reply.ts";
+import { Throttle, TokenBucket } from "./transfer/throttle.ts";
 import { Transfer, isConnectionError } from "./transfer/transfer.ts";
 
 /** What a session needs from the server that owns it. */
@@ -33,6 +34,8 @@ export interface SessionHost {
   readonly options: ServerOptions;
   readonly commands: ReadonlyMap<string, CommandSpec>;
   sessionClosed(session: Session): void;
+  /** Counts a failed login from this address; true when the address is now banned. */
+  loginFailed(ip: string): boolean;
 }
 
 /** Lines waiting to run before we stop reading from a client that pipelines too much. */
@@ -235,7 +238,29 @@ export class Session {
     return this.account;
   }
 
+  loginFailed(): boolean {
+    return this.host.loginFailed(this.remoteIp);
+  }
+
   // ---- data connections and transfers ----------------------------------------------------
+
+  private uploadBucket: TokenBucket | null = null;
+  private downloadBucket: TokenBucket | null = null;
+
+  /**
+   * The stages to put between source and destination of a transfer: a throttle when the
+   * operator set a rate limit for that direction, nothing otherwise.
+   */
+  throttle(direction: "upload" | "download"): Throttle[] {
+    if (direction === "upload") {
+      if (!this.options.readLimit) return [];
+      this.uploadBucket ??= new TokenBucket(this.options.readLimit);
+      return [new Throttle(this.uploadBucket)];
+    }
+    if (!this.options.writeLimit) return [];
+    this.downloadBucket ??= new TokenBucket(this.options.writeLimit);
+    return [new Throttle(this.downloadBucket)];
+  }
 
   setDataChannel(channel: DataChannel | null): void {
     this.data?.close();
@@ -264,10 +289,18 @@ export class Session {
       this.reply(channel.connected ? 125 : 150, text);
       const socket = await Promise.race([channel.connect(), transfer.aborted]);
       transfer.socket = socket;
+      // A transfer that makes no progress for this long is cut (a vanished or stuck client).
+      socket.setTimeout(this.options.dataTimeoutSec * 1000, () => {
+        transfer.timedOut = true;
+        socket.destroy();
+      });
       await work(socket, transfer);
       this.reply(226, "Transfer complete.");
     } catch (err) {
-      if (transfer.abortRequested) {
+      if (transfer.timedOut) {
+        result = "timed out";
+        this.reply(421, `Data connection stalled for ${this.options.dataTimeoutSec} seconds; transfer aborted.`);
+      } else if (transfer.abortRequested) {
         result = "aborted";
         this.reply(426, "Transfer aborted.");
       } else if (isConnectionError(err)) {

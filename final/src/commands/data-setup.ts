@@ -9,6 +9,7 @@
 import { isIP } from "node:net";
 import { ActiveChannel } from "../data/active.ts";
 import { formatEpsv, formatPasv, parseEprtArg, parsePortArg, type HostPort } from "../data/address.ts";
+import { passiveAddress } from "../data/masquerade.ts";
 import { PassiveChannel } from "../data/passive.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
@@ -56,7 +57,7 @@ export const dataSetupCommands: CommandSpec[] = [
     async handler(s) {
       if (s.epsvAll) throw new FtpError(503, "PASV not allowed after EPSV ALL.");
       // Behind NAT the client must be told the public address, not ours (masquerade).
-      const address = s.options.masqueradeAddress ?? s.localIp;
+      const address = passiveAddress(s.remoteIp, s.localIp, s.options.masqueradeMap, s.options.masqueradeAddress);
       if (isIP(address) !== 4) throw new FtpError(425, "PASV works over IPv4 only; use EPSV.");
       const channel = await openPassive(s);
       s.reply(227, formatPasv(address, channel.port));

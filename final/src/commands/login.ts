@@ -66,7 +66,7 @@ export const loginCommands: CommandSpec[] = [
     auth: false,
     help: "Syntax: QUIT (close the connection).",
     handler(s) {
-      s.close(221, "Goodbye.");
+      s.close(221, s.options.quitMessage);
     },
   },
 ];
@@ -84,7 +84,7 @@ async function logIn(s: Session, account: NonNullable<Session["account"]>): Prom
   s.cwd = "/";
   s.failedLogins = 0;
   s.log("info", "login", { user: account.name, anonymous: account.anonymous, perms: account.perms.text });
-  s.reply(230, account.anonymous ? "Anonymous login ok; access is limited." : "Login successful.");
+  s.reply(230, s.options.loginMessage);
 }
 
 /**
@@ -94,11 +94,16 @@ async function logIn(s: Session, account: NonNullable<Session["account"]>): Prom
 async function refuse(s: Session, name: string): Promise<void> {
   s.failedLogins++;
   s.log("warn", "login failed", { name, attempt: s.failedLogins, remote: s.remoteIp });
+  const banned = s.loginFailed();
   s.pauseInput();
   try {
     await sleep(s.options.authFailedDelayMs);
   } finally {
     s.resumeInput();
+  }
+  if (banned) {
+    s.close(530, `Login incorrect. Too many failed logins from your address; try again in ${s.options.banSeconds} seconds.`);
+    return;
   }
   if (s.failedLogins >= s.options.maxLoginAttempts) {
     s.log("warn", "too many failed logins; disconnecting", { remote: s.remoteIp });

@@ -47,8 +47,8 @@ async function retrieve(s: Session, arg: string): Promise<void> {
     const mode = s.type === "A" ? "ASCII" : "BINARY";
     await s.runTransfer("RETR", vpath, `${mode} transfer of ${vpath} (${size - offset} bytes).`, async (socket) => {
       const source = createReadStream(real, { fd: file.fd, start: offset, highWaterMark: CHUNK, autoClose: false });
-      if (s.type === "A") await pipeline(source, new ToNetworkLines(), socket as Writable);
-      else await pipeline(source, socket as Writable);
+      const ascii = s.type === "A" ? [new ToNetworkLines()] : [];
+      await pipeline([source, ...ascii, ...s.throttle("download"), socket as Writable]);
     });
   } finally {
     await file.close();
@@ -96,8 +96,8 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       if (how === "STOR" && !created) await file.truncate(0);
       const sink = createWriteStream(real, { fd: file.fd, start: how === "APPE" ? undefined : offset, autoClose: false, highWaterMark: CHUNK });
       try {
-        if (s.type === "A") await pipeline(socket, new ToLocalLines(), sink);
-        else await pipeline(socket, sink);
+        const ascii = s.type === "A" ? [new ToLocalLines()] : [];
+        await pipeline([socket, ...s.throttle("upload"), ...ascii, sink]);
       } finally {
         // A resumed upload ends where its data ends: old bytes past that point are not ours.
         if (how === "REST") await file.truncate(offset + sink.bytesWritten);

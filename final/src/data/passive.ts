@@ -36,8 +36,11 @@ export class PassiveChannel implements DataChannel {
     private readonly options: PassiveOptions,
   ) {
     server.on("connection", (socket) => this.accept(socket));
-    // Nobody came: give the port back (the transfer, if any, then fails with 425).
-    this.timer = setTimeout(() => this.close(), options.acceptTimeoutMs);
+    // Nobody came: give the port back; a transfer waiting for the connection gets 421.
+    this.timer = setTimeout(() => {
+      const seconds = options.acceptTimeoutMs / 1000;
+      this.close(new FtpError(421, `No data connection within ${seconds} seconds; transfer cancelled.`));
+    }, options.acceptTimeoutMs);
     this.timer.unref();
   }
 
@@ -82,17 +85,17 @@ export class PassiveChannel implements DataChannel {
 
   connect(): Promise<Socket> {
     if (this.socket) return Promise.resolve(this.socket);
-    if (this.closed) return Promise.reject(new FtpError(425, "Can't open data connection: nobody connected in time."));
+    if (this.closed) return Promise.reject(new FtpError(421, "No data connection in time; transfer cancelled."));
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  close(): void {
+  close(reason?: FtpError): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
     this.server.close();
     this.socket?.destroy();
-    const err = new FtpError(425, "Can't open data connection.");
+    const err = reason ?? new FtpError(425, "Can't open data connection.");
     for (const w of this.waiters.splice(0)) w.reject(err);
   }
 }

@@ -8,6 +8,7 @@ export class Transfer {
   readonly started = Date.now();
   socket: Socket | null = null;
   abortRequested = false;
+  timedOut = false;
   /** Settles when the transfer has sent its final reply (226, 426, 4xx/5xx). */
   readonly done: Promise<void>;
   /** Rejects when ABOR arrives, so a transfer still waiting for its connection stops too. */

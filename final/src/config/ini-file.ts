@@ -1,0 +1,93 @@
+// Reads ftpd.ini: an INI file with [sections] and `key = value` lines, `;` or `#` comments.
+//
+//   [server]
+//   port = 2121          ->  { "server.port": { raw: "2121", line: 2 } }
+//
+// The `ini` package parses; we add what an operator needs when something is wrong: the line
+// of each key, and a clear error for an unknown section or key (with the likely intended
+// one), so a typo never silently falls back to a default.
+
+import { readFileSync } from "node:fs";
+import { parse } from "ini";
+import { ConfigError } from "../config-error.ts";
+import { SECTIONS, SETTINGS, settingName } from "./settings.ts";
+
+export interface RawSetting {
+  raw: unknown;
+  line: number;
+}
+
+/** Where each `key =` line of each section is: "server.port" -> 3. */
+function lineNumbers(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  let section = "";
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    const header = /^\[([^\]]*)\]/.exec(line);
+    if (header) {
+      section = header[1]!.trim();
+      if (!lines.has(`[${section}]`)) lines.set(`[${section}]`, i + 1);
+      return;
+    }
+    const key = /^([^=;#\s][^=]*?)\s*=/.exec(line);
+    if (key && !lines.has(`${section}.${key[1]}`)) lines.set(`${section}.${key[1]}`, i + 1);
+  });
+  return lines;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    return row[b.length]!;
+  };
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+export function readIniFile(file: string): Map<string, RawSetting> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(file, 0, `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? err})`, "check the path given to --config");
+  }
+  const lines = lineNumbers(text);
+  const parsed = parse(text) as Record<string, unknown>;
+  const result = new Map<string, RawSetting>();
+  for (const [section, body] of Object.entries(parsed)) {
+    if (body === null || typeof body !== "object") {
+      throw new ConfigError(file, lines.get(`.${section}`) ?? 0, `"${section}" is outside any [section]`, `put it under one of ${SECTIONS.map((s) => `[${s}]`).join(" ")}`);
+    }
+    if (!SECTIONS.includes(section)) {
+      const guess = closest(section, SECTIONS);
+      throw new ConfigError(file, lines.get(`[${section}]`) ?? 0, `unknown section [${section}]`, guess ? `did you mean [${guess}]?` : `sections are ${SECTIONS.map((s) => `[${s}]`).join(" ")}`);
+    }
+    const keys = SETTINGS.filter((d) => d.section === section).map((d) => d.key);
+    for (const [key, raw] of Object.entries(body as Record<string, unknown>)) {
+      const line = lines.get(`${section}.${key}`) ?? 0;
+      if (!keys.includes(key)) {
+        const guess = closest(key, keys);
+        throw new ConfigError(file, line, `unknown key "${key}" in [${section}]`, guess ? `did you mean "${guess}"?` : `keys in [${section}] are ${keys.join(", ")}`);
+      }
+      if (typeof raw === "object" && raw !== null) {
+        throw new ConfigError(file, line, `"${key}" is given as a list`, `write one value: ${key} = ...`);
+      }
+      result.set(settingName(SETTINGS.find((d) => d.section === section && d.key === key)!), { raw, line });
+    }
+  }
+  return result;
+}
