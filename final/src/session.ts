@@ -202,14 +202,15 @@ export class Session {
       if (spec.arg === "none" && arg.trim() !== "") throw new FtpError(501, `${spec.name} takes no argument.`);
       // RNTO must come right after RNFR (RFC 959 section 4.1.3); anything else cancels it.
       if (verb !== "RNTO" && !spec.urgent) this.renameFrom = null;
-      this.current = spec;
+      // Urgent commands run beside a transfer command; they must not change its context.
+      if (!spec.urgent) this.current = spec;
       await spec.handler(this, arg);
     } catch (err) {
       if (isUnexpected(err)) this.log("error", "command failed", { command: verb, error: String(err) });
       const reply = toFtpError(err);
       this.reply(reply.code, reply.message);
     } finally {
-      this.current = null;
+      if (!spec?.urgent) this.current = null;
     }
     if (this.finalReplies === before && !this.closed) {
       // A handler that forgot to answer is a bug; the client must still get its reply.
