@@ -17,6 +17,7 @@ import { effectiveSettings, formatSettings, UsageError, type EffectiveSettings }
 import { readIniFile } from "./config/ini-file.ts";
 import { SETTINGS, settingName } from "./config/settings.ts";
 import { boolValue, type MasqueradeRule } from "./config/values.ts";
+import { ConfigError } from "./config-error.ts";
 import { createLogger, type Level } from "./log.ts";
 import { withDefaults, type ServerOptions } from "./options.ts";
 
@@ -96,6 +97,14 @@ export function parseCommandLine(argv: string[], out: (text: string) => void = (
   return { ...buildOptions(settings, o.username, o.password), settings };
 }
 
+/** An error about a setting's value, pointing at where that value came from. */
+function sourced(settings: EffectiveSettings, name: string, problem: string, fix: string): Error {
+  const source = settings.get(name)?.source ?? "default";
+  const at = /^(.*):(\d+)$/.exec(source);
+  if (at) return new ConfigError(at[1]!, Number(at[2]), problem, fix);
+  return new UsageError(`${problem} (${source === "default" ? "the default" : source}; fix: ${fix})`);
+}
+
 function get<T>(settings: EffectiveSettings, name: string): T {
   return settings.get(name)?.value as T;
 }
@@ -105,10 +114,13 @@ function buildOptions(settings: EffectiveSettings, username?: string, password?:
   const usersFile = get<string | undefined>(settings, "users.users_file");
   const anonymous = get<boolean | undefined>(settings, "users.anonymous") ?? (!usersFile && username === undefined);
   if ((anonymous || username !== undefined) && !(existsSync(folder) && statSync(folder).isDirectory())) {
-    throw new UsageError(`folder ${folder} does not exist (check -d/--directory or [users] anonymous_folder)`);
+    throw sourced(settings, "users.anonymous_folder", `folder ${folder} does not exist or is not a folder`, "create it, or fix the path");
   }
 
   const users = new VirtualUsers();
+  if (usersFile && !existsSync(usersFile)) {
+    throw sourced(settings, "users.users_file", `users file ${usersFile} does not exist`, "create it (see final/users.sample.txt), or fix the path");
+  }
   if (usersFile) loadUsersFile(usersFile, users);
   if (username !== undefined) users.addUser(username, password ?? "", folder, ALL_PERMS);
   if (anonymous && !users.hasAnonymous) users.addAnonymous(folder, get<string>(settings, "users.anonymous_permissions"));

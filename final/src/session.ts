@@ -183,12 +183,16 @@ export class Session {
 
   private async execute(event: LineEvent): Promise<void> {
     if (event.kind === "overlong") {
+      this.renameFrom = null;
       this.log("warn", "command line too long", { limit: this.options.maxLineLength });
       this.reply(500, `Command line too long (the limit is ${this.options.maxLineLength} bytes).`);
       return;
     }
     const line = this.options.codec.decode(event.bytes);
     const { verb, arg } = parseCommandLine(line);
+    // RNTO must come right after RNFR (RFC 959 section 4.1.3): any other line cancels it,
+    // even one that fails.
+    if (verb !== "RNTO") this.renameFrom = null;
     if (this.options.log.enabled("verbose")) {
       this.log("verbose", "command", { line: verb === "PASS" ? "PASS ******" : line });
     }
@@ -200,8 +204,6 @@ export class Session {
       if (spec.auth && !this.account) throw new FtpError(530, "Log in with USER and PASS first.");
       if (spec.arg === "required" && arg.trim() === "") throw new FtpError(501, `Missing argument. ${spec.help}`);
       if (spec.arg === "none" && arg.trim() !== "") throw new FtpError(501, `${spec.name} takes no argument.`);
-      // RNTO must come right after RNFR (RFC 959 section 4.1.3); anything else cancels it.
-      if (verb !== "RNTO" && !spec.urgent) this.renameFrom = null;
       // Urgent commands run beside a transfer command; they must not change its context.
       if (!spec.urgent) this.current = spec;
       await spec.handler(this, arg);
@@ -278,12 +280,18 @@ export class Session {
     path: string,
     opening: string | { exact: string },
     work: (socket: Socket, transfer: Transfer) => Promise<void>,
+    /** Runs after the work, before the final reply: close files, remove a file never written. */
+    finish?: (connected: boolean) => Promise<void>,
   ): Promise<void> {
     const channel = this.data;
-    if (!channel) throw new FtpError(425, "Use PASV, EPSV, PORT or EPRT first.");
+    if (!channel) {
+      await finish?.(false);
+      throw new FtpError(425, "Use PASV, EPSV, PORT or EPRT first.");
+    }
     this.data = null;
     const transfer = new Transfer(command, path, channel);
     this.transfer = transfer;
+    let final: FtpError;
     let result = "ok";
     try {
       const text = typeof opening === "object" ? opening.exact : `${channel.connected ? "Data connection already open" : "Opening data connection"}; ${opening}`;
@@ -291,42 +299,48 @@ export class Session {
       const socket = await Promise.race([channel.connect(), transfer.aborted]);
       transfer.socket = socket;
       // A transfer that makes no progress for this long is cut (a vanished or stuck client).
-      socket.setTimeout(this.options.dataTimeoutSec * 1000, () => {
-        transfer.timedOut = true;
-        socket.destroy();
-      });
+      if (this.options.dataTimeoutSec) {
+        socket.setTimeout(this.options.dataTimeoutSec * 1000, () => {
+          transfer.timedOut = true;
+          socket.destroy();
+        });
+      }
       await work(socket, transfer);
-      this.reply(226, "Transfer complete.");
+      final = new FtpError(226, "Transfer complete.");
     } catch (err) {
       if (transfer.timedOut) {
-        result = "timed out";
-        this.reply(421, `Data connection stalled for ${this.options.dataTimeoutSec} seconds; transfer aborted.`);
+        final = new FtpError(421, `Data connection stalled for ${this.options.dataTimeoutSec} seconds; transfer aborted.`);
       } else if (transfer.abortRequested) {
-        result = "aborted";
-        this.reply(426, "Transfer aborted.");
+        final = new FtpError(426, "Transfer aborted.");
       } else if (isConnectionError(err)) {
-        result = "connection lost";
-        this.reply(426, "Data connection closed; transfer aborted.");
+        final = new FtpError(426, "Data connection closed; transfer aborted.");
       } else {
-        const reply = toFtpError(err);
-        result = reply.message;
+        final = toFtpError(err);
         if (isUnexpected(err)) this.log("error", "transfer failed", { command, path, error: String(err) });
-        this.reply(reply.code, reply.message);
       }
-    } finally {
-      channel.close();
-      this.transfer = null;
-      transfer.finished();
-      const seconds = (Date.now() - transfer.started) / 1000;
-      this.log(result === "ok" ? "info" : "warn", "transfer", { command, path, bytes: transfer.bytes, seconds, result });
+      result = transfer.timedOut ? "timed out" : transfer.abortRequested ? "aborted" : final.message;
     }
+    channel.close();
+    try {
+      await finish?.(transfer.socket !== null);
+    } catch (err) {
+      // The data arrived but could not be put away (closing the file failed): say so.
+      this.log("error", "transfer cleanup failed", { command, path, error: String(err) });
+      if (final.code < 400) final = toFtpError(err);
+      result = final.message;
+    }
+    this.reply(final.code, final.message);
+    this.transfer = null;
+    transfer.finished();
+    const seconds = (Date.now() - transfer.started) / 1000;
+    this.log(result === "ok" ? "info" : "warn", "transfer", { command, path, bytes: transfer.bytes, seconds, result });
   }
 
   // ---- timers and closing ----------------------------------------------------------------
 
   private armIdleTimer(): void {
     this.clearIdleTimer();
-    if (this.closed || this.busy || this.transfer) return;
+    if (this.closed || this.busy || this.transfer || !this.options.idleTimeoutSec) return;
     this.idleTimer = setTimeout(() => {
       this.log("info", "idle timeout", { seconds: this.options.idleTimeoutSec });
       this.close(421, `Idle timeout (${this.options.idleTimeoutSec} seconds); closing control connection.`);

@@ -175,10 +175,10 @@ const cases: Case[] = [
     mentions: ['"anna"', "line 1", "(fix: "],
   },
   {
-    name: "users_file that does not exist (names the users file)",
+    name: "users_file that does not exist (names the config line that sets it, and the missing file)",
     ini: USERS_OK_INI,
-    where: (root) => `${root.path("users.txt")}:`,
-    mentions: ["cannot read the users file", "ENOENT"],
+    where: at("ftpd.ini", USERS_OK_INI, "users_file"),
+    mentions: ["users.txt", "does not exist", "(fix: "],
   },
   {
     name: "a command-line flag with a bad value (--read-limit fast) is one line naming the flag",
@@ -194,10 +194,10 @@ const cases: Case[] = [
     mentions: ["no-such-folder", "does not exist"],
   },
   {
-    name: "a key given twice whose last value is bad: the error points at the bad value's line",
+    name: "a key given twice is refused at its second line (the ini parser would silently keep the last)",
     ini: TWICE_LAST_BAD,
     where: at("ftpd.ini", TWICE_LAST_BAD, "lots"),
-    mentions: ["lots", "(fix: "],
+    mentions: ['"max_connections"', "twice", "first on line", "(fix: "],
   },
 ];
 

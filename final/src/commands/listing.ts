@@ -31,7 +31,17 @@ export function stripListFlags(arg: string): string {
   return rest;
 }
 
-function formatEntry(s: Session, format: Format, name: string, st: Stats, vpath: string): string {
+/**
+ * A file name may contain CR or LF (Unix allows it). Written as is, it would end a listing
+ * line early, or on the control connection forge a reply. RFC 2640 section 3.1 sends CR as
+ * CR NUL; we send LF as NUL, so every line stays one line.
+ */
+export function wireName(name: string): string {
+  return /[\r\n]/.test(name) ? name.replace(/\r/g, "\r\0").replace(/\n/g, "\0") : name;
+}
+
+function formatEntry(s: Session, format: Format, rawName: string, st: Stats, vpath: string): string {
+  const name = wireName(rawName);
   if (format === "NLST") return name;
   if (format === "MLSD") return `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${name}`;
   return lsLine(name, st);

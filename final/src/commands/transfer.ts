@@ -13,10 +13,8 @@
 // Files are streamed in large chunks with backpressure: a slow client never makes the
 // server read ahead into memory, and a fast one is not slowed by small reads.
 
-// Streams get the numeric fd, not the FileHandle: a FileHandle's close() waits for streams
-// made from it that never close themselves (autoClose: false), and hangs.
-import { constants, createReadStream, createWriteStream } from "node:fs";
-import { open, stat, unlink, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, stat, truncate, unlink, type FileHandle } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
@@ -27,6 +25,30 @@ import type { CommandSpec } from "./spec.ts";
 
 const CHUNK = 256 * 1024;
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+
+/**
+ * Who closes an open file: we do, until a stream is made from it; from then on the stream
+ * does, when it ends or is destroyed. (Closing it ourselves as well would close a file
+ * descriptor number that may already belong to another file.)
+ */
+class OpenFile {
+  private owned = true;
+  constructor(readonly handle: FileHandle) {}
+
+  readStream(start: number) {
+    this.owned = false;
+    return this.handle.createReadStream({ start, highWaterMark: CHUNK });
+  }
+
+  writeStream(start: number | undefined) {
+    this.owned = false;
+    return this.handle.createWriteStream({ start, highWaterMark: CHUNK });
+  }
+
+  async release(): Promise<void> {
+    if (this.owned) await this.handle.close();
+  }
+}
 
 /** Only regular files are transferred: opening a FIFO or a device could block the server. */
 async function requireRegularFile(real: string): Promise<void> {
@@ -40,19 +62,27 @@ async function retrieve(s: Session, arg: string): Promise<void> {
   const offset = s.restOffset;
   s.restOffset = 0;
   await requireRegularFile(real);
-  const file = await open(real, "r");
+  const file = new OpenFile(await open(real, "r"));
+  let size: number;
   try {
-    const { size } = await file.stat();
+    size = (await file.handle.stat()).size;
     if (offset > size) throw new FtpError(554, `Invalid REST offset ${offset}: the file has ${size} bytes.`);
-    const mode = s.type === "A" ? "ASCII" : "BINARY";
-    await s.runTransfer("RETR", vpath, `${mode} transfer of ${vpath} (${size - offset} bytes).`, async (socket) => {
-      const source = createReadStream(real, { fd: file.fd, start: offset, highWaterMark: CHUNK, autoClose: false });
+  } catch (err) {
+    await file.release();
+    throw err;
+  }
+  const mode = s.type === "A" ? "ASCII" : "BINARY";
+  await s.runTransfer(
+    "RETR",
+    vpath,
+    `${mode} transfer of ${vpath} (${size - offset} bytes).`,
+    async (socket) => {
+      const source = file.readStream(offset);
       const ascii = s.type === "A" ? [new ToNetworkLines()] : [];
       await pipeline([source, ...ascii, ...s.throttle("download"), socket as Writable]);
-    });
-  } finally {
-    await file.close();
-  }
+    },
+    () => file.release(),
+  );
 }
 
 /**
@@ -87,27 +117,32 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
   const offset = command === "STOR" ? s.restOffset : 0;
   s.restOffset = 0;
   const how = command === "APPE" ? "APPE" : offset > 0 ? "REST" : "STOR";
-  const { file, created } = created0 ? { file: created0, created: true } : await openForUpload(real, how, offset);
-  let connected = false;
-  try {
-    const mode = s.type === "A" ? "ASCII" : "BINARY";
-    await s.runTransfer(command, vpath, preliminary ? { exact: preliminary } : `${mode} upload to ${vpath}${offset ? ` from byte ${offset}` : ""}.`, async (socket) => {
-      connected = true;
-      if (how === "STOR" && !created) await file.truncate(0);
-      const sink = createWriteStream(real, { fd: file.fd, start: how === "APPE" ? undefined : offset, autoClose: false, highWaterMark: CHUNK });
+  const opened = created0 ? { file: created0, created: true } : await openForUpload(real, how, offset);
+  const { created } = opened;
+  const file = new OpenFile(opened.file);
+  const mode = s.type === "A" ? "ASCII" : "BINARY";
+  await s.runTransfer(
+    command,
+    vpath,
+    preliminary ? { exact: preliminary } : `${mode} upload to ${vpath}${offset ? ` from byte ${offset}` : ""}.`,
+    async (socket) => {
+      if (how === "STOR" && !created) await file.handle.truncate(0);
+      const sink = file.writeStream(how === "APPE" ? undefined : offset);
       try {
         const ascii = s.type === "A" ? [new ToLocalLines()] : [];
         await pipeline([socket, ...s.throttle("upload"), ...ascii, sink]);
       } finally {
         // A resumed upload ends where its data ends: old bytes past that point are not ours.
-        if (how === "REST") await file.truncate(offset + sink.bytesWritten);
+        // (By path: the stream owns the descriptor and may have closed it already.)
+        if (how === "REST") await truncate(real, offset + sink.bytesWritten);
       }
-    });
-  } finally {
-    await file.close();
-    // No data connection ever came: do not leave an empty file we made ourselves.
-    if (created && !connected) await unlink(real).catch(() => {});
-  }
+    },
+    async (connected) => {
+      await file.release();
+      // No data connection ever came: do not leave an empty file we made ourselves.
+      if (created && !connected) await unlink(real).catch(() => {});
+    },
+  );
 }
 
 /** STOU: a new file with a name nobody has yet (RFC 1123 section 4.1.2.9). */

@@ -17,8 +17,11 @@ export interface RawSetting {
   line: number;
 }
 
-/** Where each `key =` line of each section is: "server.port" -> 3. */
-function lineNumbers(text: string): Map<string, number> {
+/**
+ * Where each `key =` line of each section is: "server.port" -> 3. A key written twice is an
+ * error: the ini package would silently keep the last one.
+ */
+function lineNumbers(text: string, file: string): Map<string, number> {
   const lines = new Map<string, number>();
   let section = "";
   text.split(/\r?\n/).forEach((raw, i) => {
@@ -30,7 +33,18 @@ function lineNumbers(text: string): Map<string, number> {
       return;
     }
     const key = /^([^=;#\s][^=]*?)\s*=/.exec(line);
-    if (key && !lines.has(`${section}.${key[1]}`)) lines.set(`${section}.${key[1]}`, i + 1);
+    if (!key) return;
+    if (key[1]!.endsWith("[]")) {
+      const bare = key[1]!.slice(0, -2);
+      throw new ConfigError(file, i + 1, `"${bare}" is given as a list ("${key[1]} = ...")`, `write one value: ${bare} = ...`);
+    }
+    // "banner[] = x" is the ini package's list syntax; it is reported under "banner".
+    const name = `${section}.${key[1]!.replace(/\[\]$/, "")}`;
+    const first = lines.get(name);
+    if (first !== undefined) {
+      throw new ConfigError(file, i + 1, `"${key[1]}" is set twice in [${section}] (first on line ${first})`, "keep one line for it");
+    }
+    lines.set(name, i + 1);
   });
   return lines;
 }
@@ -65,7 +79,7 @@ export function readIniFile(file: string): Map<string, RawSetting> {
   } catch (err) {
     throw new ConfigError(file, 0, `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? err})`, "check the path given to --config");
   }
-  const lines = lineNumbers(text);
+  const lines = lineNumbers(text, file);
   const parsed = parse(text) as Record<string, unknown>;
   const result = new Map<string, RawSetting>();
   for (const [section, body] of Object.entries(parsed)) {

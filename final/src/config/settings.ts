@@ -38,9 +38,9 @@ export const SETTINGS: readonly SettingDef[] = [
 
   { section: "limits", key: "read_limit", schema: v.rateValue, default: "0", flag: "--read-limit", doc: "upload speed per session, bytes/s (300K, 1M; 0: no limit)" },
   { section: "limits", key: "write_limit", schema: v.rateValue, default: "0", flag: "--write-limit", doc: "download speed per session, bytes/s (300K, 1M; 0: no limit)" },
-  { section: "limits", key: "idle_timeout", schema: v.secondsValue, default: "300", flag: "--timeout", doc: "seconds a session may sit idle (not counting transfers)" },
-  { section: "limits", key: "data_timeout", schema: v.secondsValue, default: "300", doc: "seconds a transfer may stall before it is cut (421)" },
-  { section: "limits", key: "passive_timeout", schema: v.secondsValue, default: "30", doc: "seconds to wait for the client to connect after PASV/EPSV" },
+  { section: "limits", key: "idle_timeout", schema: v.secondsValue, default: "300", flag: "--timeout", doc: "seconds a session may sit idle, not counting transfers (0: no limit)" },
+  { section: "limits", key: "data_timeout", schema: v.secondsValue, default: "300", doc: "seconds a transfer may stall before it is cut with 421 (0: no limit)" },
+  { section: "limits", key: "passive_timeout", schema: v.secondsValue, default: "30", doc: "seconds to wait for the client to connect after PASV/EPSV (0: no limit)" },
   { section: "limits", key: "auth_failed_delay", schema: v.secondsValue, default: "2", flag: "--auth-failed-delay", doc: "seconds before answering a wrong password" },
   { section: "limits", key: "max_login_attempts", schema: v.intValue(1, 1000), default: "3", flag: "--max-login-attempts", doc: "wrong passwords before the connection is closed" },
   { section: "limits", key: "ban_after", schema: v.intValue(0, 1_000_000), default: "0", doc: "failed logins from one address (across connections) before it is banned (0: never)" },

@@ -34,11 +34,15 @@ export function intValue(min: number, max: number) {
   );
 }
 
+/** Node's timers hold at most 2^31-1 ms (24.8 days); longer ones would fire at once. */
+const MAX_SECONDS = 2_000_000;
+
 export const secondsValue = text.pipe(
   z
     .string()
     .regex(/^\d+(\.\d+)?$/, "expected a number of seconds, e.g. 30 or 0.5")
-    .transform(Number),
+    .transform(Number)
+    .refine((n) => n <= MAX_SECONDS, `expected at most ${MAX_SECONDS} seconds (about 23 days)`),
 );
 
 /** Bytes per second: 0 (no limit), 1024, 300K, 2M (K and M are binary: 1024, 1048576). */

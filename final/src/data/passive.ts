@@ -28,7 +28,7 @@ export class PassiveChannel implements DataChannel {
   private socket: Socket | null = null;
   private closed = false;
   private waiters: Array<{ resolve: (s: Socket) => void; reject: (e: Error) => void }> = [];
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -37,11 +37,13 @@ export class PassiveChannel implements DataChannel {
   ) {
     server.on("connection", (socket) => this.accept(socket));
     // Nobody came: give the port back; a transfer waiting for the connection gets 421.
-    this.timer = setTimeout(() => {
-      const seconds = options.acceptTimeoutMs / 1000;
-      this.close(new FtpError(421, `No data connection within ${seconds} seconds; transfer cancelled.`));
-    }, options.acceptTimeoutMs);
-    this.timer.unref();
+    if (options.acceptTimeoutMs > 0) {
+      this.timer = setTimeout(() => {
+        const seconds = options.acceptTimeoutMs / 1000;
+        this.close(new FtpError(421, `No data connection within ${seconds} seconds; transfer cancelled.`));
+      }, options.acceptTimeoutMs);
+      this.timer.unref();
+    }
   }
 
   static async open(options: PassiveOptions): Promise<PassiveChannel> {
