@@ -303,47 +303,9 @@ export async function retrieve(ftp: FtpSocket, name: string): Promise<{ data: Bu
 
 // ---- running the program to completion ----------------------------------------------------
 
-export interface CliRun {
-  command: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Run the server with `args` (nothing added) until it exits; killed after `timeoutMs`. */
-export function runCli(args: string[], timeoutMs = 15_000): Promise<CliRun> {
-  const argv = ["--import", "tsx", DEFAULT_ENTRY, ...args];
-  const command = [process.execPath, ...argv].map(shellQuote).join(" ");
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, argv, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    proc.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    proc.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      proc.kill("SIGKILL");
-    }, timeoutMs);
-    proc.once("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ command, code, signal, timedOut, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
-
-export function describeRun(r: CliRun): string {
-  return [
-    `  command: ${r.command}`,
-    `  exit:    ${r.timedOut ? `still running after the time limit (killed)` : r.signal ? `signal ${r.signal}` : `code ${r.code}`}`,
-    `  stdout:\n${indent(r.stdout || "(empty)")}`,
-    `  stderr:\n${indent(r.stderr || "(empty)")}`,
-  ].join("\n");
-}
+// Running the CLI to completion lives in the harness (shared with cli-helpers.ts).
+export { runCli, describeRun, type CliRun } from "../harness/cli-run.ts";
+import { describeRun, runCli, type CliRun } from "../harness/cli-run.ts";
 
 export interface ConfigErrorExpectation {
   /** What the stderr line must start with after "ftpd: error: ", e.g. "/tmp/x/ftpd.ini:3:". */

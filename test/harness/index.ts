@@ -10,3 +10,4 @@ export * from "./ftp-socket.ts";
 export * from "./server-process.ts";
 export * from "./temp-root.ts";
 export * from "./clients.ts";
+export * from "./cli-run.ts";
