@@ -95,7 +95,7 @@ describe("parseMarkers: errors name file:line and the problem", () => {
     ["duplicate name of an open block", src("//> 1 same", "//> 2 same", "//<", "//<"), 2, /duplicate block name 'same'/],
     ["lesson beyond the manifest", src("//> 8 late", "//<"), 1, /there is no lesson 8 in the manifest \(lessons are 1\.\.7\)/],
     ["replacing lesson beyond the manifest", src("//> 2-9 late", "//<"), 1, /there is no lesson 9/],
-    ["lesson 0 without a lesson 0", src("//> 0 early", "//<"), 1, /there is no lesson 0/],
+    ["a skeleton block that nothing replaces", src("//> 0 early", "//<"), 1, /'\/\/> 0 early' is just skeleton code: leave it unmarked/],
     ["missing name", src("//> 2", "//<"), 1, /expected '\/\/> N name'/],
     ["extra words", src("//> 2 passive range", "//<"), 1, /expected '\/\/> N name'/],
     ["not a number", src("//> two name", "//<"), 1, /'two' is not a lesson number/],

@@ -193,6 +193,51 @@ describe("nested blocks", () => {
   });
 });
 
+describe("skeleton code a lesson replaces ('0-M')", () => {
+  const text = src("//> 0-2 placeholder", "const port = 0;", "//<", "//> 2 range", "const port = pick();", "//| stub", "// TODO(lesson 2): pick a port", "//<");
+
+  it("is in solutions 0 .. M-1 and in starter M, never in solution M or final", () => {
+    expect(lines(text, 0)).toEqual(["const port = 0;"]);
+    expect(lines(text, 1, "starter")).toEqual(["const port = 0;"]);
+    expect(lines(text, 2, "starter")).toEqual(["const port = 0;", "// TODO(lesson 2): pick a port"]);
+    expect(lines(text, 2)).toEqual(["const port = pick();"]);
+    expect(lines(text, "final")).toEqual(["const port = pick();"]);
+  });
+});
+
+describe("scaffolds: a lesson's block without a stub around stubbed blocks of the same lesson", () => {
+  const text = src(
+    "//> 4 reader",
+    "export function read(text: string) {",
+    "  const lines = text.split('\\n');",
+    "//> 4 parse-line",
+    "  return lines.map(parse);",
+    "//| stub",
+    "  // TODO(lesson 4): parse each line",
+    "  return [];",
+    "//<",
+    "}",
+    "//> 4 helper",
+    "export const helper = 1;",
+    "//<",
+    "//<",
+  );
+
+  it("starter N shows the scaffold's own lines and its nested stubs, not its stubless blocks", () => {
+    expect(lines(text, 4, "starter")).toEqual(["export function read(text: string) {", "  const lines = text.split('\\n');", "  // TODO(lesson 4): parse each line", "  return [];", "}"]);
+  });
+
+  it("solutions see it as ordinary code", () => {
+    expect(at(text, 3)).toBeNull();
+    expect(lines(text, 4)).toContain("  return lines.map(parse);");
+    expect(lines(text, 4)).toContain("export const helper = 1;");
+  });
+
+  it("a block without stubs inside stays absent from its starter", () => {
+    expect(at(src("//> 4 plain", "x", "//> 4 inner", "y", "//<", "//<"), 4, "starter")).toBeNull();
+  });
+});
+
 describe("whole-file blocks", () => {
   const helper = src("//> 3 helper", "export const helper = 1;", "//<");
 

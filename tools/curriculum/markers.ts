@@ -113,6 +113,7 @@ export function parseMarkers(text: string, options: ParseOptions = {}): MarkedFi
       if (current?.stub) fail(number, `a block cannot open inside the stub of '${current.name}' (a stub is shown in one starter only)`);
       const header = parseHeader(opener[1] ?? "", number, fail);
       checkLesson(header.from, number, lessonIds, fail);
+      if (header.from === 0 && header.until === null) fail(number, `'//> 0 ${header.name}' is just skeleton code: leave it unmarked (0 only starts a range, '//> 0-M name', for code lesson M replaces)`);
       if (header.until !== null) checkLesson(header.until, number, lessonIds, fail);
       if (current) checkNesting(header, current, number, fail);
       const earlier = blocks.get(header.name) ?? stack.find((b) => b.name === header.name);
@@ -201,7 +202,8 @@ function checkLesson(
   lessonIds: ReadonlySet<number> | null,
   fail: (line: number, problem: string) => never,
 ): void {
-  if (lesson === "final" || !lessonIds || lessonIds.has(lesson)) return;
+  // 0 is the skeleton (stage 0): "//> 0-M name" is skeleton code that lesson M replaces.
+  if (lesson === "final" || lesson === 0 || !lessonIds || lessonIds.has(lesson)) return;
   const ids = [...lessonIds].sort((a, b) => a - b);
   fail(line, `there is no lesson ${lesson} in the manifest (lessons are ${ids[0]}..${ids[ids.length - 1]})`);
 }

@@ -68,8 +68,14 @@ function show(block: Block, stage: Stage, kind: Kind): Shown {
   // Starter N: lesson N's own blocks become their stubs; everything else is as in solution
   // N-1. That includes a block "K-N" that lesson N replaces: the learner starts from the old
   // code and rewrites it, so the replacing block's stub is usually just a TODO comment.
-  if (block.from === stage) return block.stub ? "stub" : "none";
+  // A block of lesson N without a stub that holds stubbed blocks of lesson N is a scaffold:
+  // the starter shows its lines (given to the learner) with the nested stubs to fill in.
+  if (block.from === stage) return block.stub ? "stub" : hasStubOf(block, stage) ? "code" : "none";
   return inSolution(block, (stage as number) - 1) ? "code" : "none";
+}
+
+function hasStubOf(block: Block, lesson: Stage): boolean {
+  return block.code.some((node) => node.kind === "block" && node.from === lesson && (node.stub !== null || hasStubOf(node, lesson)));
 }
 
 function emit(nodes: readonly Node[], stage: Stage, kind: Kind, out: string[]): void {
