@@ -4,6 +4,7 @@
 //   ftpd -d ./pub                      anonymous, read-only, on 127.0.0.1:2121
 //   ftpd -d ./pub -w -i 0.0.0.0 -p 21  anonymous with write access, on every interface
 //   ftpd -u anna -P s3cret -d ./anna   one user, no anonymous
+//   ftpd --user anna:s3cret:elr:./anna --user bob:pw:elradfmwMT:./bob    users with their own homes
 //   ftpd --config ftpd.ini -p 2200     the config file, with the port overridden
 //
 // Precedence: defaults < config file < command line. Errors are one line and exit code 2.
@@ -12,6 +13,7 @@ import { existsSync, statSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { VirtualUsers } from "./auth/authorizer.ts";
 import { ALL_PERMS } from "./auth/permissions.ts";
+import { parseUserSpec, type UserSpec } from "./auth/user-spec.ts";
 import { loadUsersFile } from "./auth/users-file.ts";
 import { effectiveSettings, formatSettings, UsageError, type EffectiveSettings } from "./config/effective.ts";
 import { readIniFile } from "./config/ini-file.ts";
@@ -43,6 +45,7 @@ function buildProgram(): Command {
     .option("-w, --write", "give anonymous users write access (elradfmwMT)")
     .option("-u, --username <name>", "log in as this user instead of anonymous (needs -P)")
     .option("-P, --password <password>", "password for -u")
+    .option("--user <name:password:perms:home>", "add a user (repeatable), e.g. anna:s3cret:elradfmwMT:/srv/ftp/anna", (value: string, list: string[] = []) => [...list, value])
     .option("-c, --config <file>", "read settings from this INI file (see ftpd.sample.ini)")
     .option("--print-config", "print the effective settings, with where each came from, and exit")
     .option("-D, --debug", "log everything, replies included")
@@ -88,13 +91,20 @@ export function parseCommandLine(argv: string[], out: (text: string) => void = (
     throw new UsageError("-u/--username and -P/--password go together");
   }
 
+  let userSpecs: UserSpec[];
+  try {
+    userSpecs = ((o.user as string[] | undefined) ?? []).map(parseUserSpec);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+
   const file = o.config ? { file: o.config as string, values: readIniFile(o.config) } : null;
   const settings = effectiveSettings(file, fromCli);
   if (o.printConfig) {
     out(formatSettings(settings));
     return "exit";
   }
-  return { ...buildOptions(settings, o.username, o.password), settings };
+  return { ...buildOptions(settings, userSpecs, o.username, o.password), settings };
 }
 
 /** An error about a setting's value, pointing at where that value came from. */
@@ -109,10 +119,10 @@ function get<T>(settings: EffectiveSettings, name: string): T {
   return settings.get(name)?.value as T;
 }
 
-function buildOptions(settings: EffectiveSettings, username?: string, password?: string): Omit<CliResult, "settings"> {
+function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], username?: string, password?: string): Omit<CliResult, "settings"> {
   const folder = get<string | undefined>(settings, "users.anonymous_folder") ?? process.cwd();
   const usersFile = get<string | undefined>(settings, "users.users_file");
-  const anonymous = get<boolean | undefined>(settings, "users.anonymous") ?? (!usersFile && username === undefined);
+  const anonymous = get<boolean | undefined>(settings, "users.anonymous") ?? (!usersFile && username === undefined && userSpecs.length === 0);
   if ((anonymous || username !== undefined) && !(existsSync(folder) && statSync(folder).isDirectory())) {
     throw sourced(settings, "users.anonymous_folder", `folder ${folder} does not exist or is not a folder`, "create it, or fix the path");
   }
@@ -123,9 +133,10 @@ function buildOptions(settings: EffectiveSettings, username?: string, password?:
   }
   if (usersFile) loadUsersFile(usersFile, users);
   if (username !== undefined) users.addUser(username, password ?? "", folder, ALL_PERMS);
+  for (const spec of userSpecs) users.addUser(spec.name, spec.password, spec.home, spec.perms);
   if (anonymous && !users.hasAnonymous) users.addAnonymous(folder, get<string>(settings, "users.anonymous_permissions"));
   if (!users.hasAnonymous && users.userNames.length === 0) {
-    throw new UsageError("nobody can log in: enable anonymous, give -u/-P, or a users file with at least one user");
+    throw new UsageError("nobody can log in: enable anonymous, give -u/-P or --user, or a users file with at least one user");
   }
 
   const logEnabled = get<boolean>(settings, "logging.enabled");

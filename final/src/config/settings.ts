@@ -29,7 +29,7 @@ export const SETTINGS: readonly SettingDef[] = [
 
   { section: "passive", key: "ports", schema: v.portRangeValue, flag: "--range", doc: "passive port range FROM-TO, e.g. 60000-60100 (forward it on your router)" },
   { section: "passive", key: "masquerade_address", schema: v.ipv4Value, flag: "--nat-address", doc: "public IPv4 address to announce in 227 replies (behind NAT)" },
-  { section: "passive", key: "masquerade_map", schema: v.masqueradeMapValue, doc: "per-network addresses: NETWORK/BITS=ADDRESS, comma-separated (LAN clients get the LAN address)" },
+  { section: "passive", key: "masquerade_map", schema: v.masqueradeMapValue, flag: "--masquerade-map", doc: "per-network addresses: NETWORK/BITS=ADDRESS, comma-separated (LAN clients get the LAN address)" },
 
   { section: "users", key: "anonymous", schema: v.boolValue, doc: "allow anonymous login (default: yes unless users_file or -u is given)" },
   { section: "users", key: "anonymous_folder", schema: v.stringValue, flag: "--directory", path: true, doc: "folder anonymous users (and -u) see as / (default: the current folder)" },
