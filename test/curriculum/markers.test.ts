@@ -27,10 +27,10 @@ describe("parseMarkers: the tree", () => {
         "const b = 2;",
         "//| stub",
         "// TODO(lesson 2): define b",
-        "const b = 0;",
+        "//- const b = 0;",
         "//<",
         "//> 1-3 old",
-        "const c = 3;",
+        "//- const c = 3;",
         "//<",
         "//> final tls",
         "const d = 4;",
@@ -41,7 +41,9 @@ describe("parseMarkers: the tree", () => {
     const two = file.blocks.get("two") as Block;
     expect(two).toMatchObject({ from: 2, until: null, openLine: 2, closeLine: 7 });
     expect(two.code.map((n) => (n.kind === "line" ? n.text : n.name))).toEqual(["const b = 2;"]);
-    expect(two.stub?.map((l) => l.text)).toEqual(["// TODO(lesson 2): define b", "const b = 0;"]);
+    expect(two.stub?.map((l) => l.text)).toEqual(["// TODO(lesson 2): define b", "//- const b = 0;"]);
+    expect(two.stub?.every((l) => l.dormant)).toBe(true);
+    expect(two.code.every((n) => n.kind === "line" && !n.dormant)).toBe(true);
     expect(file.blocks.get("old")).toMatchObject({ from: 1, until: 3, stub: null });
     expect(file.blocks.get("tls")).toMatchObject({ from: "final", until: null });
     expect(file.wholeFile).toBeNull();
@@ -95,6 +97,10 @@ describe("parseMarkers: errors name file:line and the problem", () => {
     ["duplicate name of an open block", src("//> 1 same", "//> 2 same", "//<", "//<"), 2, /duplicate block name 'same'/],
     ["lesson beyond the manifest", src("//> 8 late", "//<"), 1, /there is no lesson 8 in the manifest \(lessons are 1\.\.7\)/],
     ["replacing lesson beyond the manifest", src("//> 2-9 late", "//<"), 1, /there is no lesson 9/],
+    ["live code in a stub (final/src would run it)", src("//> 2 a", "x", "//| stub", "// TODO(lesson 2): y", "const y = 0;", "//<"), 5, /in the stub of 'a' so the final server must not run it: write it as a comment, '\/\/- const y = 0;'/],
+    ["live code in a block a later lesson replaces", src("//> 1-3 old", "const c = 3;", "//<"), 2, /in block 'old', which a later lesson replaces, so the final server must not run it/],
+    ["live code nested in a replaced block", src("//> 1-3 old", "//> 2-3 inner", "const c = 3;", "//<", "//<"), 3, /in block 'old', which a later lesson replaces/],
+    ["a '//-' line in final code", src("a", "//> 2 b", "//- x", "//<"), 3, /'\/\/-' marks code that the final server does not run/],
     ["a skeleton block that nothing replaces", src("//> 0 early", "//<"), 1, /'\/\/> 0 early' is just skeleton code: leave it unmarked/],
     ["missing name", src("//> 2", "//<"), 1, /expected '\/\/> N name'/],
     ["extra words", src("//> 2 passive range", "//<"), 1, /expected '\/\/> N name'/],
@@ -103,7 +109,7 @@ describe("parseMarkers: errors name file:line and the problem", () => {
     ["closer naming another block", src("//> 1 a", "//< b"), 2, /'\/\/< b' closes block 'a'/],
     ["block inside a stub", src("//> 1 a", "//| stub", "// TODO(lesson 1)", "//> 2 b", "//<", "//<"), 4, /cannot open inside the stub of 'a'/],
     ["stub of a final block", src("//> final a", "//| stub", "//<"), 2, /final-only, so no starter ever shows its stub/],
-    ["stub without TODO", src("//> 2 a", "x", "//| stub", "y", "//<"), 3, /needs a 'TODO\(lesson 2\)' comment/],
+    ["stub without TODO", src("//> 2 a", "x", "//| stub", "//- y", "//<"), 3, /needs a 'TODO\(lesson 2\)' comment/],
     ["stub with another lesson's TODO", src("//> 2 a", "//| stub", "// TODO(lesson 3)", "//<"), 2, /needs a 'TODO\(lesson 2\)'/],
   ];
 

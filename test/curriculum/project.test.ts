@@ -18,7 +18,7 @@ describe("solutions", () => {
     "from two",
     "//<",
     "//> 1-3 old",
-    "one and two only",
+    "//- one and two only",
     "//<",
     "//> 3 new",
     "from three",
@@ -87,7 +87,7 @@ describe("starters", () => {
     "lesson two code",
     "//| stub",
     "// TODO(lesson 2): write the code",
-    "stub code",
+    "//- stub code",
     "//<",
     "//> 2 no-stub",
     "lesson two command",
@@ -130,7 +130,7 @@ describe("starters", () => {
     // The learner rewrites the old code; the new block's stub only points at it.
     const replaced = src(
       "//> 1-2 fixed-port",
-      "const port = 0;",
+      "//- const port = 0;",
       "//<",
       "//> 2 port-range",
       "const port = pick(range);",
@@ -187,14 +187,14 @@ describe("nested blocks", () => {
   });
 
   it("an inner 'N-M' block inside an open-ended outer block", () => {
-    const ranged = src("//> 1 outer", "a", "//> 1-3 inner", "b", "//<", "//> 3 newer", "c", "//<", "//<");
+    const ranged = src("//> 1 outer", "a", "//> 1-3 inner", "//- b", "//<", "//> 3 newer", "c", "//<", "//<");
     expect(lines(ranged, 2)).toEqual(["a", "b"]);
     expect(lines(ranged, 3)).toEqual(["a", "c"]);
   });
 });
 
 describe("skeleton code a lesson replaces ('0-M')", () => {
-  const text = src("//> 0-2 placeholder", "const port = 0;", "//<", "//> 2 range", "const port = pick();", "//| stub", "// TODO(lesson 2): pick a port", "//<");
+  const text = src("//> 0-2 placeholder", "//- const port = 0;", "//<", "//> 2 range", "const port = pick();", "//| stub", "// TODO(lesson 2): pick a port", "//<");
 
   it("is in solutions 0 .. M-1 and in starter M, never in solution M or final", () => {
     expect(lines(text, 0)).toEqual(["const port = 0;"]);
@@ -214,7 +214,7 @@ describe("scaffolds: a lesson's block without a stub around stubbed blocks of th
     "  return lines.map(parse);",
     "//| stub",
     "  // TODO(lesson 4): parse each line",
-    "  return [];",
+    "  //- return [];",
     "//<",
     "}",
     "//> 4 helper",
@@ -255,12 +255,12 @@ describe("whole-file blocks", () => {
 
   it("is absent from its lesson's starter without a stub, and is the stub with one", () => {
     expect(at(helper, 3, "starter")).toBeNull();
-    const stubbed = src("//> 3 helper", "export const helper = 1;", "//| stub", "// TODO(lesson 3): define helper", "export const helper = 0;", "//<");
+    const stubbed = src("//> 3 helper", "export const helper = 1;", "//| stub", "// TODO(lesson 3): define helper", "//- export const helper = 0;", "//<");
     expect(at(stubbed, 3, "starter")).toBe("// TODO(lesson 3): define helper\nexport const helper = 0;\n");
   });
 
   it("a whole-file 'N-M' block disappears from lesson M on", () => {
-    const old = src("//> 1-4 legacy", "export const legacy = 1;", "//<");
+    const old = src("//> 1-4 legacy", "//- export const legacy = 1;", "//<");
     expect(at(old, 3)).toBe("export const legacy = 1;\n");
     expect(at(old, 4)).toBeNull();
     expect(at(old, "final")).toBeNull();

@@ -17,6 +17,11 @@ export interface Line {
   /** 1-based line number in the source file. */
   readonly line: number;
   readonly text: string;
+  /**
+   * A line final/src does not run: in a stub, or in a block some lesson replaces. It is a
+   * comment there (`//- code`, see DORMANT), and projections that show it uncomment it.
+   */
+  readonly dormant: boolean;
 }
 
 export interface Block {
@@ -73,6 +78,12 @@ const OPENER = /^\s*\/\/>(.*)$/;
 const SEPARATOR = /^\s*\/\/\|(.*)$/;
 const CLOSER = /^\s*\/\/<(.*)$/;
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
+/**
+ * final/src is itself the runnable final server, so code that final does not run (stubs, and
+ * blocks a later lesson replaces) is written there as comments, `//- code`; a projection that
+ * shows such a line removes the `//- ` (or a bare `//-`), keeping the indentation before it.
+ */
+export const DORMANT = /^(\s*)\/\/-(?: |$)/;
 
 /** A block while its lines are being read. */
 interface OpenBlock {
@@ -163,7 +174,16 @@ export function parseMarkers(text: string, options: ParseOptions = {}): MarkedFi
       continue;
     }
 
-    const line: Line = { kind: "line", line: number, text: source };
+    // Stubs and replaced blocks are not part of the final server: they must be comments.
+    const dormant = current?.stub != null || stack.some((b) => b.until !== null);
+    if (dormant && bare.trim() !== "" && !/^\s*\/\//.test(bare)) {
+      const where = current?.stub != null ? `the stub of '${current.name}'` : `block '${stack.find((b) => b.until !== null)?.name}', which a later lesson replaces,`;
+      fail(number, `this line is in ${where} so the final server must not run it: write it as a comment, '//- ${bare.trim()}'`);
+    }
+    if (!dormant && DORMANT.test(bare)) {
+      fail(number, "'//-' marks code that the final server does not run; this line is final code (only stubs and replaced blocks hold '//-' lines)");
+    }
+    const line: Line = { kind: "line", line: number, text: source, dormant };
     if (!current) top.push(line);
     else (current.stub ?? current.code).push(line);
   }

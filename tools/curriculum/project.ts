@@ -8,7 +8,7 @@
 // Projection only drops lines (and marker lines); it never rewrites or re-indents the ones it
 // keeps, so a projected file diffs cleanly against final/src.
 
-import { parseMarkers, type Block, type MarkedFile, type Node, type ParseOptions, type Stage } from "./markers.ts";
+import { DORMANT, parseMarkers, type Block, type Line, type MarkedFile, type Node, type ParseOptions, type Stage } from "./markers.ts";
 
 export type { Stage } from "./markers.ts";
 export type Kind = "solution" | "starter";
@@ -81,13 +81,18 @@ function hasStubOf(block: Block, lesson: Stage): boolean {
 function emit(nodes: readonly Node[], stage: Stage, kind: Kind, out: string[]): void {
   for (const node of nodes) {
     if (node.kind === "line") {
-      out.push(node.text);
+      out.push(uncomment(node));
       continue;
     }
     const shown = show(node, stage, kind);
     if (shown === "code") emit(node.code, stage, kind, out);
-    else if (shown === "stub") for (const line of node.stub ?? []) out.push(line.text);
+    else if (shown === "stub") for (const line of node.stub ?? []) out.push(uncomment(line));
   }
+}
+
+/** "  //- yield 0;" -> "  yield 0;" for dormant lines; every other line as it is. */
+function uncomment(line: Line): string {
+  return line.dormant ? line.text.replace(DORMANT, "$1") : line.text;
 }
 
 function checkStage(stage: Stage, kind: Kind): void {
