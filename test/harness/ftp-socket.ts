@@ -8,7 +8,16 @@
  */
 import net, { type Socket } from "node:net";
 import { escapeBytes } from "./bytes.ts";
-import { listenActive, connectData, readAll, type ActiveListener, type DataSocket } from "./data-socket.ts";
+import { once } from "node:events";
+import {
+  listenActive,
+  connectData,
+  readAll,
+  recordDataSocket,
+  wrapDataSocket,
+  type ActiveListener,
+  type DataSocket,
+} from "./data-socket.ts";
 import { HarnessError } from "./errors.ts";
 import { expectCode, explainFailure, reproLine, type ExplainContext } from "./explain.ts";
 import { isLoopback, parseEpsv, parsePasv, type HostPort } from "./passive.ts";
@@ -20,6 +29,12 @@ export interface FtpSocketOptions {
   timeoutMs?: number;
   /** Share one transcript between several connections (e.g. to draw them in one diagram). */
   transcript?: Transcript;
+  /**
+   * Source address of the control connection (and of passive data connections), e.g.
+   * "127.0.0.2" to play a client from another network: on Linux all of 127.0.0.0/8 is
+   * loopback. Default: the OS's choice. Loopback addresses only.
+   */
+  localAddress?: string;
 }
 
 /** Why no more replies can come. Kept as data so each waiting call can word its own error. */
@@ -38,12 +53,39 @@ interface Waiter {
 
 const TRANSCRIPT_TAIL = 6;
 
+/** connectData, but from a chosen source address (FtpSocketOptions.localAddress). */
+async function connectDataFrom(localAddress: string, host: string, port: number, timeoutMs: number, transcript: Transcript): Promise<DataSocket> {
+  const socket = net.connect({ host, port, localAddress });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      once(socket, "connect"),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    socket.destroy();
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new HarnessError(
+      `Could not open the data connection from ${localAddress} to ${host}:${port} (${code}). ` +
+        `Is the server listening on that port before it sends its 227/229 reply?`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  recordDataSocket(socket, transcript, "C");
+  return wrapDataSocket(socket);
+}
+
 export class FtpSocket {
   /** The server's first reply (usually 220; a 421 here means "go away", e.g. too many connections). */
   greeting!: Reply;
   readonly host: string;
   readonly port: number;
   readonly timeoutMs: number;
+  /** The source address asked for (FtpSocketOptions.localAddress), if any. */
+  readonly localAddress: string | undefined;
 
   private readonly sock: Socket;
   private readonly log: Transcript;
@@ -63,8 +105,9 @@ export class FtpSocket {
     this.port = port;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.log = opts.transcript ?? new Transcript();
+    this.localAddress = opts.localAddress;
     // Listeners go on before any byte can arrive, so nothing is missed.
-    this.sock = net.connect({ host, port });
+    this.sock = net.connect({ host, port, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
     this.sock.setNoDelay(true);
     this.sock.on("connect", () => {
       this.connected = true;
@@ -88,6 +131,9 @@ export class FtpSocket {
 
   /** Connect and read the greeting (whatever its code). */
   static async connect(host: string, port: number, opts: FtpSocketOptions = {}): Promise<FtpSocket> {
+    if (opts.localAddress !== undefined && !isLoopback(opts.localAddress)) {
+      throw new HarnessError(`FtpSocket.connect: localAddress ${opts.localAddress} is not a loopback address; the harness stays on loopback.`);
+    }
     const ftp = new FtpSocket(host, port, opts);
     try {
       ftp.greeting = await ftp.waitReply(ftp.timeoutMs, "the greeting");
@@ -268,7 +314,12 @@ export class FtpSocket {
         this.context(`the server should announce the address the client reached it on (${this.host}) unless masquerading`),
       );
     }
-    const ds = await connectData(host, hp.port, this.timeoutMs, this.log);
+    // From the control connection's source address: the server refuses data connections from
+    // any other address (RFC 2577), so a client playing 127.0.0.2 must use it here too.
+    const ds =
+      this.localAddress === undefined
+        ? await connectData(host, hp.port, this.timeoutMs, this.log)
+        : await connectDataFrom(this.localAddress, host, hp.port, this.timeoutMs, this.log);
     this.cleanups.push(() => ds.destroy());
     return ds;
   }
