@@ -135,9 +135,11 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
   if (username !== undefined) users.addUser(username, password ?? "", folder, ALL_PERMS);
   for (const spec of userSpecs) users.addUser(spec.name, spec.password, spec.home, spec.perms);
   if (anonymous && !users.hasAnonymous) users.addAnonymous(folder, get<string>(settings, "users.anonymous_permissions"));
+//> 1 nobody-can-log-in
   if (!users.hasAnonymous && users.userNames.length === 0) {
     throw new UsageError("nobody can log in: enable anonymous, give -u/-P or --user, or a users file with at least one user");
   }
+//<
 
   const logEnabled = get<boolean>(settings, "logging.enabled");
   const log = logEnabled

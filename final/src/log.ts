@@ -58,8 +58,17 @@ export function createLogger(options: LogOptions): Logger {
   if (options.console) {
     streams.push({ level: options.level, stream: consoleStream(options.consoleWrite ?? ((l) => process.stderr.write(l))) });
   }
+//> 0-5 console-only
+  //- const file = null as ReturnType<typeof pino.destination> | null;
+//<
+//> 5 log-file
   const file = options.file ? pino.destination({ dest: options.file, sync: false, mkdir: true, minLength: 0 }) : null;
   if (file) streams.push({ level: options.level, stream: file });
+//| stub
+  // TODO(lesson 5): when options.file is set, also log there, one JSON object per line:
+  // pino.destination({ dest: options.file, ... }) is a stream to add to `streams`, and
+  // `file` is what flush() writes out before the server exits.
+//<
   if (streams.length === 0) return silentLogger;
   const logger = pino(
     {

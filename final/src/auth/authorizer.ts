@@ -27,8 +27,19 @@ interface StoredUser {
   passwordDigest: Buffer;
 }
 
+/**
+ * What we keep instead of the password: its SHA-256 digest, so the password itself is never
+ * stored (the users file of lesson 4 may hold digests too).
+ *
+ *   digest("s3cret")  ->  <Buffer 2f 05 ...> (32 bytes)
+ */
 function digest(password: string): Buffer {
+//> 1 digest
   return createHash("sha256").update(password, "utf8").digest();
+//| stub
+  // TODO(lesson 1): return the SHA-256 digest of the password (node:crypto's createHash).
+  //- return Buffer.from(password, "utf8");
+//<
 }
 
 /** Users kept in memory: from the command line or from a users file. */
@@ -36,7 +47,13 @@ export class VirtualUsers implements Authorizer {
   private readonly users = new Map<string, StoredUser>();
   private anonymous: Account | null = null;
 
+  /**
+   *   addUser("anna", "s3cret", "/srv/ftp/anna", "elradfmwMT")
+   *   authenticate("anna", "s3cret")  ->  { name: "anna", home: "/srv/ftp/anna", ... }
+   *   authenticate("anna", "wrong")   ->  null
+   */
   addUser(name: string, password: string, home: string, perms: string): void {
+//> 1 add-user
     if (ANONYMOUS_NAMES.includes(name.toLowerCase())) {
       this.addAnonymous(home, perms);
       return;
@@ -46,6 +63,11 @@ export class VirtualUsers implements Authorizer {
       account: { name, home, perms: new Permissions(perms), anonymous: false },
       passwordDigest: digest(password),
     });
+//| stub
+    // TODO(lesson 1): remember the user in this.users: its Account (home, new Permissions(perms),
+    // anonymous: false) and the digest of its password, never the password itself. A name
+    // defined twice is an error; "anonymous" and "ftp" mean addAnonymous.
+//<
   }
 
   addAnonymous(home: string, perms = "elr"): void {
@@ -67,11 +89,20 @@ export class VirtualUsers implements Authorizer {
 
   async authenticate(name: string, password: string): Promise<Account | null> {
     if (this.isAnonymousName(name)) return this.anonymous;
+//> 0-1 anonymous-only
+    //- return null;
+//<
+//> 1 check-password
     const user = this.users.get(name);
     // Compare digests in constant time, and do the same work for unknown names.
     const given = digest(password);
     const expected = user?.passwordDigest ?? digest(`\0no such user\0${password}`);
     const same = timingSafeEqual(given, expected);
     return user && same ? user.account : null;
+//| stub
+    // TODO(lesson 1): look the user up and compare the digest of `password` with the stored
+    // one in constant time (timingSafeEqual), doing the same work for an unknown name, so
+    // that neither the reply nor its timing tells a guesser which names exist.
+//<
   }
 }

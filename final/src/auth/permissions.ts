@@ -24,8 +24,12 @@ export class Permissions {
   private readonly letters: ReadonlySet<string>;
 
   constructor(readonly text: string) {
+//> 1 check-letters
     const bad = unknownPermLetters(text);
     if (bad.length) throw new Error(`unknown permission letter(s) ${bad.join("")}; use letters from ${ALL_PERMS}`);
+//| stub
+    // TODO(lesson 1): refuse letters that are not permission letters (unknownPermLetters).
+//<
     this.letters = new Set(text);
   }
 
@@ -34,7 +38,14 @@ export class Permissions {
    * per-folder permissions, so that every check already passes through here.
    */
   allows(letter: PermLetter, _virtualPath: string): boolean {
+//> 0-1 allow-everything
+    //- return true;
+//<
+//> 1 allows
     return this.letters.has(letter);
+//| stub
+    // TODO(lesson 1): allow only the letters this user was given ("elr" may not upload).
+//<
   }
 
   get canWrite(): boolean {

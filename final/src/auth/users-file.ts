@@ -22,8 +22,15 @@ export interface UserLine {
   line: number;
 }
 
+/**
+ *   parseUsersFile("# team\nanna s3cret elr /srv/anna\n", "users.txt")
+ *     -> [{ name: "anna", password: "s3cret", perms: "elr", home: "/srv/anna", line: 2 }]
+ *   parseUsersFile("anna s3cret elr\n", "users.txt")
+ *     -> throws ConfigError "users.txt:1: expected 4 fields ... (fix: write e.g. ...)"
+ */
 export function parseUsersFile(text: string, file: string): UserLine[] {
   const users: UserLine[] = [];
+//> 4 parse-users
   const seen = new Map<string, number>();
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1;
@@ -51,6 +58,12 @@ export function parseUsersFile(text: string, file: string): UserLine[] {
     seen.set(key, line);
     users.push({ name, password, perms, home, line });
   });
+//| stub
+  // TODO(lesson 4): one user per line, `name password perms home` (the home is the rest of
+  // the line, spaces included). Skip blank lines and # comments. Any other mistake (too few
+  // fields, an unknown permission letter, a name given twice) throws
+  // new ConfigError(file, lineNumber, problem, fix) so the operator sees file:line.
+//<
   return users;
 }
 

@@ -32,6 +32,7 @@ async function openPassive(s: Session): Promise<PassiveChannel> {
 
 /** RFC 2577 section 3: no bounce attacks, no privileged ports. */
 function checkActiveTarget(s: Session, target: HostPort): void {
+//> 6 bounce-check
   if (!s.options.permitForeignAddresses && target.host !== s.remoteIp) {
     s.log("warn", "refused PORT to a foreign address", { target: target.host, client: s.remoteIp });
     throw new FtpError(501, "Rejected: the data connection must go to your own address.");
@@ -39,6 +40,11 @@ function checkActiveTarget(s: Session, target: HostPort): void {
   if (!s.options.permitPrivilegedPorts && target.port < 1024) {
     throw new FtpError(501, "Rejected: data port must be 1024 or above.");
   }
+//| stub
+  // TODO(lesson 6): refuse (501) a target that is not the client's own address (s.remoteIp),
+  // and ports below 1024, unless the operator allowed them (s.options.permitForeignAddresses,
+  // s.options.permitPrivilegedPorts). Log the refusal: it may be an attack.
+//<
 }
 
 function useActive(s: Session, target: HostPort, command: string): void {
@@ -63,6 +69,7 @@ export const dataSetupCommands: CommandSpec[] = [
       s.reply(227, formatPasv(address, channel.port));
     },
   },
+//> 2 epsv
   {
     name: "EPSV",
     arg: "optional",
@@ -81,6 +88,12 @@ export const dataSetupCommands: CommandSpec[] = [
       s.reply(229, formatEpsv(channel.port));
     },
   },
+//| stub
+  // TODO(lesson 2): add EPSV (RFC 2428): like PASV, but the reply carries only the port,
+  // 229 Entering Extended Passive Mode (|||port|), so it works over IPv6 and through NAT.
+  // Also "EPSV ALL" (200; from then on PASV, PORT and EPRT get 503).
+//<
+//> 6 port-eprt
   {
     name: "PORT",
     arg: "required",
@@ -96,4 +109,8 @@ export const dataSetupCommands: CommandSpec[] = [
     feat: "EPRT",
     handler: (s, arg) => useActive(s, parseEprtArg(arg.trim()), "EPRT"),
   },
+//| stub
+  // TODO(lesson 6): add PORT and EPRT: parse the argument (parsePortArg, parseEprtArg in
+  // data/address.ts), then useActive(); the server dials the client when a transfer starts.
+//<
 ];

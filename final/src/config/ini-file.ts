@@ -72,6 +72,11 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/**
+ *   [server]
+ *   port = 2200          ->  Map { "server.port" => { raw: "2200", line: 2 } }
+ *   prot = 2200          ->  throws ConfigError "ftpd.ini:2: unknown key "prot" in [server] (fix: did you mean "port"?)"
+ */
 export function readIniFile(file: string): Map<string, RawSetting> {
   let text: string;
   try {
@@ -79,9 +84,10 @@ export function readIniFile(file: string): Map<string, RawSetting> {
   } catch (err) {
     throw new ConfigError(file, 0, `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? err})`, "check the path given to --config");
   }
+  const result = new Map<string, RawSetting>();
+//> 4 ini-settings
   const lines = lineNumbers(text, file);
   const parsed = parse(text) as Record<string, unknown>;
-  const result = new Map<string, RawSetting>();
   for (const [section, body] of Object.entries(parsed)) {
     if (body === null || typeof body !== "object") {
       throw new ConfigError(file, lines.get(`.${section}`) ?? 0, `"${section}" is outside any [section]`, `put it under one of ${SECTIONS.map((s) => `[${s}]`).join(" ")}`);
@@ -103,5 +109,11 @@ export function readIniFile(file: string): Map<string, RawSetting> {
       result.set(settingName(SETTINGS.find((d) => d.section === section && d.key === key)!), { raw, line });
     }
   }
+//| stub
+  // TODO(lesson 4): parse `text` with the ini package and put each known `key = value` of each
+  // [section] into `result` as "section.key" -> { raw, line } (lineNumbers(text, file) has
+  // the lines). An unknown section or key throws a ConfigError with its line and the closest
+  // known name (closest()), so a typo never falls back to a default silently.
+//<
   return result;
 }

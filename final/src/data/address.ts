@@ -14,7 +14,12 @@ export interface HostPort {
   port: number;
 }
 
+/**
+ *   parsePortArg("127,0,0,1,195,80")  ->  { host: "127.0.0.1", port: 50000 }
+ *   parsePortArg("127,0,0,1,195")     ->  throws FtpError 501
+ */
 export function parsePortArg(arg: string): HostPort {
+//> 6 parse-port
   const parts = arg.trim().split(",");
   if (parts.length !== 6 || !parts.every((p) => /^\d{1,3}$/.test(p.trim()))) {
     throw new FtpError(501, "Syntax: PORT h1,h2,h3,h4,p1,p2 (six numbers 0-255).");
@@ -24,9 +29,22 @@ export function parsePortArg(arg: string): HostPort {
   const port = n[4]! * 256 + n[5]!;
   if (port === 0) throw new FtpError(501, "PORT port must not be 0.");
   return { host: n.slice(0, 4).join("."), port };
+//| stub
+  // TODO(lesson 6): six numbers 0-255 separated by commas: four for the IPv4 address, then
+  // the port as p1*256+p2. Anything else is 501 (syntax error in parameters).
+//<
+//> 0-6 no-port-yet
+  //- throw new FtpError(501, "PORT is not written yet (lesson 6).");
+//<
 }
 
+/**
+ *   parseEprtArg("|1|127.0.0.1|50000|")  ->  { host: "127.0.0.1", port: 50000 }
+ *   parseEprtArg("|2|::1|50000|")        ->  { host: "::1", port: 50000 }
+ *   parseEprtArg("|3|x|1|")              ->  throws FtpError 522 (unknown network protocol)
+ */
 export function parseEprtArg(arg: string): HostPort {
+//> 6 parse-eprt
   // The first character is the delimiter the client chose; "|" is usual.
   const delim = arg[0];
   const fields = delim ? arg.split(delim) : [];
@@ -45,6 +63,13 @@ export function parseEprtArg(arg: string): HostPort {
     throw new FtpError(501, "EPRT port must be 1-65535.");
   }
   return { host, port };
+//| stub
+  // TODO(lesson 6): the first character is the delimiter; then protocol (1 = IPv4, 2 = IPv6,
+  // else 522), address (of that family) and port (1-65535). Other mistakes are 501.
+//<
+//> 0-6 no-eprt-yet
+  //- throw new FtpError(501, "EPRT is not written yet (lesson 6).");
+//<
 }
 
 /** "::ffff:127.0.0.1" (an IPv4 client seen by a dual-stack socket) -> "127.0.0.1". */

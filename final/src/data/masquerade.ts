@@ -21,7 +21,14 @@ function cidrOf(rule: MasqueradeRule): Cidr {
   return cidr;
 }
 
+/**
+ *   passiveAddress("192.168.1.33", "192.168.1.10", [{ network: "192.168.1.0/24", address: "192.168.1.10" }], "203.0.113.7")
+ *     -> "192.168.1.10"   (a LAN client: the map's address)
+ *   passiveAddress("198.51.100.9", "192.168.1.10", same rules, "203.0.113.7")  -> "203.0.113.7"
+ *   passiveAddress("127.0.0.1", "127.0.0.1", [], undefined)                   -> "127.0.0.1"
+ */
 export function passiveAddress(clientIp: string, localIp: string, rules: readonly MasqueradeRule[], masquerade?: string): string {
+//> 3 masquerade-map
   if (rules.length && ipaddr.isValid(clientIp)) {
     const client = ipaddr.process(clientIp);
     for (const rule of rules) {
@@ -29,5 +36,16 @@ export function passiveAddress(clientIp: string, localIp: string, rules: readonl
       if (client.kind() === cidr[0].kind() && client.match(cidr)) return rule.address;
     }
   }
+//| stub
+  // TODO(lesson 3): first the per-network map: a client inside one of the rules' networks
+  // (cidrOf(rule) and ipaddr's match) is told that rule's address.
+//<
+//> 0-3 local-address
+  //- return localIp;
+//<
+//> 3 masquerade-address
   return masquerade ?? localIp;
+//| stub
+  // TODO(lesson 3): everyone else is told the masquerade address when there is one.
+//<
 }

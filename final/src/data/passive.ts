@@ -115,8 +115,18 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-/** The ports to try: the whole range from a random start (so sessions spread out), or 0. */
+/**
+ * The ports to try, in order: the whole range from a random start (so sessions spread out),
+ * or 0 (any free port, chosen by the OS) without a range.
+ *
+ *   candidatePorts({ from: 60000, to: 60003 })  ->  60002, 60003, 60000, 60001
+ *   candidatePorts(undefined)                   ->  0
+ */
 function* candidatePorts(range?: { from: number; to: number }): Generator<number> {
+//> 0-2 any-port
+  //- yield 0;
+//<
+//> 2 port-range
   if (!range) {
     yield 0;
     return;
@@ -124,4 +134,8 @@ function* candidatePorts(range?: { from: number; to: number }): Generator<number
   const size = range.to - range.from + 1;
   const start = Math.floor(Math.random() * size);
   for (let i = 0; i < size; i++) yield range.from + ((start + i) % size);
+//| stub
+  // TODO(lesson 2): with a range, yield each of its ports once, starting at a random one;
+  // PassiveChannel.open tries them in order and skips the busy ones.
+//<
 }

@@ -16,8 +16,17 @@ export class TokenBucket {
 
   constructor(readonly rate: number) {}
 
-  /** Milliseconds to wait before `bytes` may pass (0: now); takes the tokens when it may. */
+  /**
+   * Milliseconds to wait before `bytes` may pass (0: now); takes the tokens when it may.
+   *
+   *   new TokenBucket(100_000): take(10_000) -> 100 (no tokens saved up yet: wait 0.1 s)
+   *   ... 0.1 s later:          take(10_000) -> 0   (10 000 tokens dripped in meanwhile)
+   */
   take(bytes: number): number {
+//> 0-5 no-limit
+    //- return 0;
+//<
+//> 5 token-bucket
     const now = performance.now();
     // At most 1/10 s of burst is saved up, so an idle session cannot burst later.
     this.tokens = Math.min(this.tokens + ((now - this.last) / 1000) * this.rate, this.rate / 10);
@@ -27,6 +36,11 @@ export class TokenBucket {
       return 0;
     }
     return Math.ceil(((bytes - this.tokens) / this.rate) * 1000);
+//| stub
+    // TODO(lesson 5): add the tokens that dripped in since this.last (rate per second, at
+    // most rate/10 saved up), then either take `bytes` of them and return 0, or return how
+    // many milliseconds until there will be enough.
+//<
   }
 
   /** Slice size: about 1/10 s of traffic, at least 1 byte. */

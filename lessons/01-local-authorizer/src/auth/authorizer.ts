@@ -1,0 +1,81 @@
+// Who may log in, with which password, to which home folder, with which permissions.
+// The server only talks to the Authorizer interface, so other user stores (a users file,
+// a database, the system's accounts) plug in without touching the protocol code.
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import { Permissions } from "./permissions.ts";
+
+export interface Account {
+  name: string;
+  /** Absolute path of the folder that is "/" for this user. */
+  home: string;
+  perms: Permissions;
+  anonymous: boolean;
+}
+
+export interface Authorizer {
+  /** Is this a name that logs in without a real password (anonymous, ftp)? */
+  isAnonymousName(name: string): boolean;
+  /** The account for these credentials, or null. Must not reveal whether the name exists. */
+  authenticate(name: string, password: string): Promise<Account | null>;
+}
+
+export const ANONYMOUS_NAMES = ["anonymous", "ftp"];
+
+interface StoredUser {
+  account: Account;
+  passwordDigest: Buffer;
+}
+
+/**
+ * What we keep instead of the password: its SHA-256 digest, so the password itself is never
+ * stored (the users file of lesson 4 may hold digests too).
+ *
+ *   digest("s3cret")  ->  <Buffer 2f 05 ...> (32 bytes)
+ */
+function digest(password: string): Buffer {
+  // TODO(lesson 1): return the SHA-256 digest of the password (node:crypto's createHash).
+  return Buffer.from(password, "utf8");
+}
+
+/** Users kept in memory: from the command line or from a users file. */
+export class VirtualUsers implements Authorizer {
+  private readonly users = new Map<string, StoredUser>();
+  private anonymous: Account | null = null;
+
+  /**
+   *   addUser("anna", "s3cret", "/srv/ftp/anna", "elradfmwMT")
+   *   authenticate("anna", "s3cret")  ->  { name: "anna", home: "/srv/ftp/anna", ... }
+   *   authenticate("anna", "wrong")   ->  null
+   */
+  addUser(name: string, password: string, home: string, perms: string): void {
+    // TODO(lesson 1): remember the user in this.users: its Account (home, new Permissions(perms),
+    // anonymous: false) and the digest of its password, never the password itself. A name
+    // defined twice is an error; "anonymous" and "ftp" mean addAnonymous.
+  }
+
+  addAnonymous(home: string, perms = "elr"): void {
+    if (this.anonymous) throw new Error("anonymous is defined twice");
+    this.anonymous = { name: "anonymous", home, perms: new Permissions(perms), anonymous: true };
+  }
+
+  get hasAnonymous(): boolean {
+    return this.anonymous !== null;
+  }
+
+  get userNames(): string[] {
+    return [...this.users.keys()];
+  }
+
+  isAnonymousName(name: string): boolean {
+    return this.anonymous !== null && ANONYMOUS_NAMES.includes(name.toLowerCase());
+  }
+
+  async authenticate(name: string, password: string): Promise<Account | null> {
+    if (this.isAnonymousName(name)) return this.anonymous;
+    return null;
+    // TODO(lesson 1): look the user up and compare the digest of `password` with the stored
+    // one in constant time (timingSafeEqual), doing the same work for an unknown name, so
+    // that neither the reply nor its timing tells a guesser which names exist.
+  }
+}

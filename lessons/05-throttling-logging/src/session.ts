@@ -1,0 +1,404 @@
+// One client's control connection, from the 220 greeting to QUIT.
+//
+//   S: 220 ftp-lab FTP server ready.
+//   C: USER anna
+//   S: 331 Password required for anna.
+//   C: PASS s3cret
+//   S: 230 Login successful.
+//
+// Lines are read as they come and queued; commands run one at a time, in order, each with
+// exactly one final reply. While a transfer runs, ABOR and STAT are answered at once (they
+// must reach a busy transfer); everything else waits for the transfer to end, so QUIT during
+// a download lets the download finish first.
+
+import { once } from "node:events";
+import type { Socket } from "node:net";
+import type { Account } from "./auth/authorizer.ts";
+import type { PermLetter } from "./auth/permissions.ts";
+import type { CommandSpec } from "./commands/spec.ts";
+import type { DataChannel } from "./data/channel.ts";
+import { plainIp } from "./data/address.ts";
+import { isUnexpected, toFtpError } from "./fs/errors.ts";
+import { Jail, type ResolveMode } from "./fs/jail.ts";
+import { resolveVirtual } from "./fs/virtual-path.ts";
+import type { Fields, Level } from "./log.ts";
+import type { ServerOptions } from "./options.ts";
+import { parseCommandLine } from "./protocol/command-line.ts";
+import { LineReader, type LineEvent } from "./protocol/line-reader.ts";
+import { FtpError, formatReply, isFinal, oneLine } from "./protocol/reply.ts";
+import { Throttle, TokenBucket } from "./transfer/throttle.ts";
+import { Transfer, isConnectionError } from "./transfer/transfer.ts";
+
+/** What a session needs from the server that owns it. */
+export interface SessionHost {
+  readonly options: ServerOptions;
+  readonly commands: ReadonlyMap<string, CommandSpec>;
+  sessionClosed(session: Session): void;
+  /** Counts a failed login from this address; true when the address is now banned. */
+  loginFailed(ip: string): boolean;
+}
+
+/** Lines waiting to run before we stop reading from a client that pipelines too much. */
+const MAX_QUEUED_LINES = 64;
+/** How long a closing connection may linger before we drop it. */
+const CLOSE_GRACE_MS = 5_000;
+
+let nextId = 1;
+
+export class Session {
+  readonly id = nextId++;
+  readonly remoteIp: string;
+  readonly localIp: string;
+  readonly options: ServerOptions;
+
+  // Login state.
+  account: Account | null = null;
+  jail: Jail | null = null;
+  pendingUser: string | null = null;
+  failedLogins = 0;
+
+  // Transfer parameters.
+  cwd = "/";
+  type: "A" | "I" = "A";
+  restOffset = 0;
+  renameFrom: { vpath: string; real: string } | null = null;
+  data: DataChannel | null = null;
+  transfer: Transfer | null = null;
+  utf8 = true;
+  /** After "EPSV ALL" (RFC 2428 section 4) only EPSV may set up data connections. */
+  epsvAll = false;
+  mlstFacts = new Set(["type", "size", "modify", "perm", "unix.mode"]);
+
+  private readonly reader: LineReader;
+  private readonly queue: Array<LineEvent> = [];
+  private busy = false;
+  private closed = false;
+  private inputHolds = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private finalReplies = 0;
+  private current: CommandSpec | null = null;
+
+  constructor(
+    private readonly host: SessionHost,
+    readonly control: Socket,
+  ) {
+    this.options = host.options;
+    this.remoteIp = plainIp(control.remoteAddress);
+    this.localIp = plainIp(control.localAddress);
+    this.reader = new LineReader(this.options.maxLineLength);
+  }
+
+  start(): void {
+    const { control } = this;
+    control.setNoDelay(true);
+    control.on("data", (chunk: Buffer) => this.onData(chunk));
+    control.on("error", (err) => this.log("verbose", "control connection error", { error: err.message }));
+    control.on("close", () => this.onClosed());
+    this.log("info", "connected", { remote: this.remoteIp });
+    this.reply(220, this.options.banner);
+    this.armIdleTimer();
+  }
+
+  // ---- replies and logging ---------------------------------------------------------------
+
+  reply(code: number, text: string | readonly string[]): void {
+    if (this.closed || this.control.writableEnded) return;
+    if (isFinal(code)) this.finalReplies++;
+    const wire = formatReply(code, text);
+    if (this.options.log.enabled("debug")) this.log("debug", "reply", { text: wire.trimEnd() });
+    this.control.write(this.options.codec.encode(wire));
+  }
+
+  /** The first line of a multi-line reply whose body is written with writeContinuation. */
+  replyPart(code: number, text: string): void {
+    if (this.closed || this.control.writableEnded) return;
+    this.control.write(this.options.codec.encode(`${code}-${oneLine(text)}\r\n`));
+  }
+
+  /** Body lines of a long multi-line reply, waiting when the client reads slowly. */
+  async writeContinuation(chunk: Buffer): Promise<void> {
+    if (this.closed || this.control.writableEnded) throw new FtpError(426, "Connection closed.");
+    if (!this.control.write(chunk)) await once(this.control, "drain");
+  }
+
+  get commands(): ReadonlyMap<string, CommandSpec> {
+    return this.host.commands;
+  }
+
+  log(level: Level, message: string, fields?: Fields): void {
+    if (!this.options.log.enabled(level)) return;
+    this.options.log.log(level, message, { session: this.id, user: this.account?.name, ...fields });
+  }
+
+  // ---- reading commands ------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    this.clearIdleTimer();
+    for (const event of this.reader.push(chunk)) {
+      if (event.kind === "line" && this.transfer && this.isUrgent(event.bytes)) {
+        void this.execute(event);
+        continue;
+      }
+      this.queue.push(event);
+    }
+    if (this.queue.length > MAX_QUEUED_LINES) this.holdInput();
+    void this.pump();
+  }
+
+  private isUrgent(bytes: Buffer): boolean {
+    const { verb } = parseCommandLine(this.options.codec.decode(bytes));
+    return this.host.commands.get(verb)?.urgent === true;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    while (this.queue.length && !this.closed) {
+      const event = this.queue.shift()!;
+      if (this.queue.length <= MAX_QUEUED_LINES / 2 && this.inputHeldForQueue) this.releaseQueueHold();
+      await this.execute(event);
+    }
+    this.busy = false;
+    this.armIdleTimer();
+  }
+
+  private inputHeldForQueue = false;
+  private holdInput(): void {
+    if (this.inputHeldForQueue) return;
+    this.inputHeldForQueue = true;
+    this.pauseInput();
+  }
+  private releaseQueueHold(): void {
+    this.inputHeldForQueue = false;
+    this.resumeInput();
+  }
+
+  /** Stop reading from the client (the bad-password delay, a full queue); nests. */
+  pauseInput(): void {
+    if (this.inputHolds++ === 0) this.control.pause();
+  }
+  resumeInput(): void {
+    if (--this.inputHolds === 0 && !this.closed) this.control.resume();
+  }
+
+  private async execute(event: LineEvent): Promise<void> {
+    if (event.kind === "overlong") {
+      this.renameFrom = null;
+      this.log("warn", "command line too long", { limit: this.options.maxLineLength });
+      this.reply(500, `Command line too long (the limit is ${this.options.maxLineLength} bytes).`);
+      return;
+    }
+    const line = this.options.codec.decode(event.bytes);
+    const { verb, arg } = parseCommandLine(line);
+    // RNTO must come right after RNFR (RFC 959 section 4.1.3): any other line cancels it,
+    // even one that fails.
+    if (verb !== "RNTO") this.renameFrom = null;
+    if (this.options.log.enabled("verbose")) {
+      this.log("verbose", "command", { line: verb === "PASS" ? "PASS ******" : line });
+    }
+    const spec = this.host.commands.get(verb);
+    const before = this.finalReplies;
+    try {
+      if (verb === "") throw new FtpError(500, "Empty command line.");
+      if (!spec) throw new FtpError(500, `Unknown command ${JSON.stringify(verb.slice(0, 20))}.`);
+      if (spec.auth && !this.account) throw new FtpError(530, "Log in with USER and PASS first.");
+      if (spec.arg === "required" && arg.trim() === "") throw new FtpError(501, `Missing argument. ${spec.help}`);
+      if (spec.arg === "none" && arg.trim() !== "") throw new FtpError(501, `${spec.name} takes no argument.`);
+      // Urgent commands run beside a transfer command; they must not change its context.
+      if (!spec.urgent) this.current = spec;
+      await spec.handler(this, arg);
+    } catch (err) {
+      if (isUnexpected(err)) this.log("error", "command failed", { command: verb, error: String(err) });
+      const reply = toFtpError(err);
+      this.reply(reply.code, reply.message);
+    } finally {
+      if (!spec?.urgent) this.current = null;
+    }
+    if (this.finalReplies === before && !this.closed) {
+      // A handler that forgot to answer is a bug; the client must still get its reply.
+      this.log("error", "no reply sent", { command: verb });
+      this.reply(451, "Internal error: no reply.");
+    }
+  }
+
+  // ---- paths -----------------------------------------------------------------------------
+
+  /**
+   * Turns a path argument into the real path on disk, inside the user's home, after checking
+   * the permission the current command needs (or `perm`). Throws an FtpError (550) otherwise.
+   */
+  async resolve(arg: string, mode: ResolveMode = "follow", perm?: PermLetter): Promise<{ vpath: string; real: string }> {
+    const account = this.requireAccount();
+    const vpath = resolveVirtual(this.cwd, arg);
+    const letter = perm ?? this.current?.perm;
+    if (letter && !account.perms.allows(letter, vpath)) throw new FtpError(550, "Permission denied.");
+    const real = await this.jail!.resolve(vpath, mode);
+    return { vpath, real };
+  }
+
+  requireAccount(): Account {
+    if (!this.account || !this.jail) throw new FtpError(530, "Log in with USER and PASS first.");
+    return this.account;
+  }
+
+  loginFailed(): boolean {
+    return this.host.loginFailed(this.remoteIp);
+  }
+
+  // ---- data connections and transfers ----------------------------------------------------
+
+  private uploadBucket: TokenBucket | null = null;
+  private downloadBucket: TokenBucket | null = null;
+
+  /**
+   * The stages to put between source and destination of a transfer: a throttle when the
+   * operator set a rate limit for that direction, nothing otherwise.
+   */
+  throttle(direction: "upload" | "download"): Throttle[] {
+    if (direction === "upload") {
+      if (!this.options.readLimit) return [];
+      this.uploadBucket ??= new TokenBucket(this.options.readLimit);
+      return [new Throttle(this.uploadBucket)];
+    }
+    if (!this.options.writeLimit) return [];
+    this.downloadBucket ??= new TokenBucket(this.options.writeLimit);
+    return [new Throttle(this.downloadBucket)];
+  }
+
+  setDataChannel(channel: DataChannel | null): void {
+    this.data?.close();
+    this.data = channel;
+  }
+
+  /**
+   * Runs one transfer over the prepared data connection: 150 (or 125), the work, then 226;
+   * or 425 when no connection comes, 426 when it breaks or ABOR arrives, 4xx/5xx on a disk
+   * error. The data connection is used once and closed.
+   */
+  async runTransfer(
+    command: string,
+    path: string,
+    opening: string | { exact: string },
+    work: (socket: Socket, transfer: Transfer) => Promise<void>,
+    /** Runs after the work, before the final reply: close files, remove a file never written. */
+    finish?: (connected: boolean) => Promise<void>,
+  ): Promise<void> {
+    const channel = this.data;
+    if (!channel) {
+      await finish?.(false);
+      throw new FtpError(425, "Use PASV, EPSV, PORT or EPRT first.");
+    }
+    this.data = null;
+    const transfer = new Transfer(command, path, channel);
+    this.transfer = transfer;
+    let final: FtpError;
+    let result = "ok";
+    try {
+      const text = typeof opening === "object" ? opening.exact : `${channel.connected ? "Data connection already open" : "Opening data connection"}; ${opening}`;
+      this.reply(channel.connected ? 125 : 150, text);
+      const socket = await Promise.race([channel.connect(), transfer.aborted]);
+      transfer.socket = socket;
+      // A transfer that makes no progress for this long is cut (a vanished or stuck client).
+      if (this.options.dataTimeoutSec) {
+        socket.setTimeout(this.options.dataTimeoutSec * 1000, () => {
+          transfer.timedOut = true;
+          socket.destroy();
+        });
+      }
+      await work(socket, transfer);
+      final = new FtpError(226, "Transfer complete.");
+    } catch (err) {
+      if (transfer.timedOut) {
+        final = new FtpError(421, `Data connection stalled for ${this.options.dataTimeoutSec} seconds; transfer aborted.`);
+      } else if (transfer.abortRequested) {
+        final = new FtpError(426, "Transfer aborted.");
+      } else if (isConnectionError(err)) {
+        final = new FtpError(426, "Data connection closed; transfer aborted.");
+      } else {
+        final = toFtpError(err);
+        if (isUnexpected(err)) this.log("error", "transfer failed", { command, path, error: String(err) });
+      }
+      result = transfer.timedOut ? "timed out" : transfer.abortRequested ? "aborted" : final.message;
+    }
+    channel.close();
+    try {
+      await finish?.(transfer.socket !== null);
+    } catch (err) {
+      // The data arrived but could not be put away (closing the file failed): say so.
+      this.log("error", "transfer cleanup failed", { command, path, error: String(err) });
+      if (final.code < 400) final = toFtpError(err);
+      result = final.message;
+    }
+    this.reply(final.code, final.message);
+    this.transfer = null;
+    transfer.finished();
+    const seconds = (Date.now() - transfer.started) / 1000;
+    this.log(result === "ok" ? "info" : "warn", "transfer", { command, path, bytes: transfer.bytes, seconds, result });
+  }
+
+  // ---- timers and closing ----------------------------------------------------------------
+
+  private armIdleTimer(): void {
+    this.clearIdleTimer();
+    if (this.closed || this.busy || this.transfer || !this.options.idleTimeoutSec) return;
+    this.idleTimer = setTimeout(() => {
+      this.log("info", "idle timeout", { seconds: this.options.idleTimeoutSec });
+      this.close(421, `Idle timeout (${this.options.idleTimeoutSec} seconds); closing control connection.`);
+    }, this.options.idleTimeoutSec * 1000);
+    this.idleTimer.unref();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** Says goodbye (if given a reply) and closes the control connection. */
+  close(code?: number, text?: string): void {
+    if (this.closed) return;
+    if (code !== undefined && text !== undefined) this.reply(code, text);
+    this.closed = true;
+    this.queue.length = 0;
+    this.control.end();
+    // A client that never closes its side must not hold the socket forever.
+    setTimeout(() => this.control.destroy(), CLOSE_GRACE_MS).unref();
+    this.cleanup();
+  }
+
+  /** Forgets the login and all state, as after REIN. */
+  resetState(): void {
+    this.transfer?.abort();
+    this.setDataChannel(null);
+    this.account = null;
+    this.jail = null;
+    this.pendingUser = null;
+    this.cwd = "/";
+    this.type = "A";
+    this.restOffset = 0;
+    this.renameFrom = null;
+    this.epsvAll = false;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private onClosed(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.cleanup();
+    }
+  }
+
+  private cleanupDone = false;
+  private cleanup(): void {
+    if (this.cleanupDone) return;
+    this.cleanupDone = true;
+    this.clearIdleTimer();
+    this.transfer?.abort();
+    this.data?.close();
+    this.data = null;
+    this.log("info", "disconnected");
+    this.host.sessionClosed(this);
+  }
+}

@@ -1,0 +1,129 @@
+// Listing folders, over a data connection (LIST, NLST, MLSD) or the control one (MLST, STAT).
+//
+//   C: PASV                  S: 227 Entering Passive Mode (127,0,0,1,234,96).
+//   C: LIST -la docs         S: 150 Opening data connection; listing /docs.
+//   (data: "-rw-r--r--   1 ftp ftp  1234 Nov 21 10:44 notes.txt\r\n" ..., then close)
+//                            S: 226 Transfer complete.
+//   C: MLST docs/notes.txt   S: 250-Listing /docs/notes.txt
+//                            S:  type=file;size=1234;modify=20261121104400;perm=r; /docs/notes.txt
+//                            S: 250 End.
+
+import type { Stats } from "node:fs";
+import { Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { stat } from "node:fs/promises";
+import { entryStats, folderEntries } from "../listing/entries.ts";
+import { lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
+import { virtualBasename } from "../fs/virtual-path.ts";
+import { FtpError } from "../protocol/reply.ts";
+import type { Session } from "../session.ts";
+import type { CommandSpec } from "./spec.ts";
+
+type Format = "LIST" | "NLST" | "MLSD";
+
+/**
+ * "LIST -la docs" -> "docs". Clients send ls-style flags; we accept and ignore them (the
+ * listing is always long and always shows every entry).
+ */
+export function stripListFlags(arg: string): string {
+  let rest = arg.trim();
+  while (/^-[a-zA-Z]+(\s|$)/.test(rest)) rest = rest.replace(/^-[a-zA-Z]+\s*/, "");
+  return rest;
+}
+
+/**
+ * A file name may contain CR or LF (Unix allows it). Written as is, it would end a listing
+ * line early, or on the control connection forge a reply. RFC 2640 section 3.1 sends CR as
+ * CR NUL; we send LF as NUL, so every line stays one line.
+ */
+export function wireName(name: string): string {
+  return /[\r\n]/.test(name) ? name.replace(/\r/g, "\r\0").replace(/\n/g, "\0") : name;
+}
+
+function formatEntry(s: Session, format: Format, rawName: string, st: Stats, vpath: string): string {
+  const name = wireName(rawName);
+  if (format === "NLST") return name;
+  if (format === "MLSD") return `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${name}`;
+  return lsLine(name, st);
+}
+
+/** The listing as a stream of CRLF-terminated lines, produced as the client reads them. */
+async function* listingChunks(s: Session, format: Format, real: string, vpath: string, st: Stats, linePrefix = ""): AsyncGenerator<Buffer> {
+  const codec = s.options.codec;
+  if (!st.isDirectory()) {
+    yield codec.encode(`${linePrefix}${formatEntry(s, format, virtualBasename(vpath), st, vpath)}\r\n`);
+    return;
+  }
+  for await (const batch of folderEntries(real, s.jail!)) {
+    let text = "";
+    for (const { name, stats } of batch) {
+      const decoded = codec.decode(name);
+      text += `${linePrefix}${formatEntry(s, format, decoded, stats, `${vpath}/${decoded}`)}\r\n`;
+    }
+    yield codec.encode(text);
+  }
+}
+
+async function listOverData(s: Session, format: Format, arg: string): Promise<void> {
+  const target = format === "MLSD" ? arg : stripListFlags(arg);
+  const { vpath, real } = await s.resolve(target || ".");
+  const st = await stat(real);
+  if (format === "MLSD" && !st.isDirectory()) throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
+  await s.runTransfer(format, vpath, `listing ${vpath}.`, (socket) =>
+    pipeline([Readable.from(listingChunks(s, format, real, vpath, st)), ...s.throttle("download"), socket as Writable]),
+  );
+}
+
+/** STAT with a path: the LIST output, sent as a multi-line 213 reply on the control connection. */
+export async function statPath(s: Session, arg: string): Promise<void> {
+  const { vpath, real } = await s.resolve(stripListFlags(arg) || ".", "follow", "l");
+  const st = await stat(real);
+  s.replyPart(213, `Status of ${vpath}:`);
+  // Continuation lines start with a space, so none can be mistaken for the final "213 ".
+  for await (const chunk of listingChunks(s, "LIST", real, vpath, st, " ")) {
+    await s.writeContinuation(chunk);
+  }
+  s.reply(213, "End of status.");
+}
+
+export const listingCommands: CommandSpec[] = [
+  {
+    name: "LIST",
+    arg: "optional",
+    auth: true,
+    perm: "l",
+    help: "Syntax: LIST [-la] [<path>] (list files in long format).",
+    handler: (s, arg) => listOverData(s, "LIST", arg),
+  },
+  {
+    name: "NLST",
+    arg: "optional",
+    auth: true,
+    perm: "l",
+    help: "Syntax: NLST [<path>] (list file names).",
+    handler: (s, arg) => listOverData(s, "NLST", arg),
+  },
+  {
+    name: "MLSD",
+    arg: "optional",
+    auth: true,
+    perm: "l",
+    help: "Syntax: MLSD [<path>] (list a folder in machine-readable form).",
+    handler: (s, arg) => listOverData(s, "MLSD", arg),
+  },
+  {
+    name: "MLST",
+    arg: "optional",
+    auth: true,
+    perm: "l",
+    help: "Syntax: MLST [<path>] (facts about one file, on the control connection).",
+    // RFC 3659 section 7.8: every fact we know, with a * on those this session has selected.
+    feat: (s) => `MLST ${MLST_FACTS.map((f) => `${f}${s.mlstFacts.has(f) ? "*" : ""};`).join("")}`,
+    async handler(s, arg) {
+      const { vpath, real } = await s.resolve(arg || ".");
+      const st = await entryStats(real, s.jail!);
+      if (!st) throw new FtpError(550, "No such file or folder.");
+      s.reply(250, [`Listing ${vpath}`, `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${vpath}`, "End."]);
+    },
+  },
+];

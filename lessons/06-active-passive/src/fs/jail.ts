@@ -1,0 +1,56 @@
+// Keeps a session inside its home on the real disk. The virtual path is already free of
+// "..", but a symbolic link inside the home may still point anywhere:
+//
+//   home/escape -> /etc          "RETR /escape/passwd" must fail with 550
+//   home/shared -> home/pub      fine: it stays inside
+//
+// So before touching a file we resolve links with realpath() and check that the result is
+// still under the real home. Two modes:
+//   follow: the file itself (RETR, STOR, CWD, LIST, ...); links are followed and checked.
+//   parent: the directory entry (DELE, RNFR, RNTO, MKD, RMD); only the folder that holds it
+//           is resolved, so deleting a link deletes the link, never what it points to.
+
+import { lstat, realpath } from "node:fs/promises";
+import { join, sep } from "node:path";
+import { FtpError } from "../protocol/reply.ts";
+
+export type ResolveMode = "follow" | "parent";
+
+export class Jail {
+  private constructor(readonly realHome: string) {}
+
+  static async open(home: string): Promise<Jail> {
+    return new Jail(await realpath(home));
+  }
+
+  contains(realPath: string): boolean {
+    return realPath === this.realHome || realPath.startsWith(this.realHome === sep ? sep : this.realHome + sep);
+  }
+
+  /** The real path for a virtual path ("/a/b"), checked to be inside the home. */
+  async resolve(vpath: string, mode: ResolveMode): Promise<string> {
+    const lexical = join(this.realHome, vpath);
+    if (vpath === "/") return this.realHome;
+    if (mode === "parent") return join(await this.resolveExisting(join(lexical, "..")), baseOf(lexical));
+    try {
+      return await this.resolveExisting(lexical);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    // It does not exist (yet): a new file. If it is a dangling link, creating it would
+    // create the link's target, wherever that is, so refuse.
+    const isLink = await lstat(lexical).then((s) => s.isSymbolicLink(), () => false);
+    if (isLink) throw new FtpError(550, "Symbolic link points to nothing inside your home folder.");
+    return join(await this.resolveExisting(join(lexical, "..")), baseOf(lexical));
+  }
+
+  private async resolveExisting(path: string): Promise<string> {
+    const real = await realpath(path);
+    if (!this.contains(real)) throw new FtpError(550, "Path is outside your home folder.");
+    return real;
+  }
+}
+
+function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf(sep) + 1);
+}

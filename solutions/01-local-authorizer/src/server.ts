@@ -1,0 +1,92 @@
+// The listening side: accepts control connections and gives each its own Session, after
+// the checks that come before the greeting: banned address, too many sessions in all, too
+// many from one address (each answered with a 421 and a reason).
+//
+//   const server = new FtpServer(withDefaults({ authorizer, port: 0 }));
+//   const { host, port } = await server.listen();   // e.g. 127.0.0.1, 40123
+//   ...
+//   await server.close();
+
+import { createServer, type Server, type Socket } from "node:net";
+import { BanList } from "./ban-list.ts";
+import { buildCommandTable } from "./commands/table.ts";
+import type { CommandSpec } from "./commands/spec.ts";
+import { plainIp } from "./data/address.ts";
+import type { ServerOptions } from "./options.ts";
+import { Session, type SessionHost } from "./session.ts";
+
+export class FtpServer implements SessionHost {
+  readonly commands: ReadonlyMap<string, CommandSpec> = buildCommandTable();
+  readonly sessions = new Set<Session>();
+  private readonly perIp = new Map<string, number>();
+  private readonly bans: BanList;
+  private readonly server: Server;
+
+  constructor(readonly options: ServerOptions) {
+    this.bans = new BanList(options.banAfter, options.banSeconds);
+    this.server = createServer((socket) => this.accept(socket));
+    // Errors on the listening socket after start (rare: EMFILE on accept) must not crash us.
+    this.server.on("error", (err) => options.log.log("error", "listener error", { error: err.message }));
+  }
+
+  listen(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
+        this.server.off("error", reject);
+        const address = this.server.address();
+        if (!address || typeof address === "string") return reject(new Error("no address"));
+        resolve({ host: address.address, port: address.port });
+      });
+    });
+  }
+
+  /** Why this connection may not start a session, or null. */
+  private refusal(ip: string): string | null {
+    const { maxConnections, maxConnectionsPerIp } = this.options;
+    if (this.bans.isBanned(ip)) return "Too many failed logins from your address; try again later.";
+    if (maxConnections && this.sessions.size >= maxConnections) {
+      return `Too many connections (the server allows ${maxConnections}); try again later.`;
+    }
+    if (maxConnectionsPerIp && (this.perIp.get(ip) ?? 0) >= maxConnectionsPerIp) {
+      return `Too many connections from your address (the limit is ${maxConnectionsPerIp}).`;
+    }
+    return null;
+  }
+
+  private accept(socket: Socket): void {
+    const ip = plainIp(socket.remoteAddress);
+    const refusal = this.refusal(ip);
+    if (refusal) {
+      this.options.log.log("warn", "connection refused", { remote: ip, reason: refusal });
+      socket.on("error", () => socket.destroy());
+      socket.end(`421 ${refusal}\r\n`);
+      setTimeout(() => socket.destroy(), 2000).unref();
+      return;
+    }
+    const session = new Session(this, socket);
+    this.sessions.add(session);
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+    session.start();
+  }
+
+  sessionClosed(session: Session): void {
+    if (!this.sessions.delete(session)) return;
+    const left = (this.perIp.get(session.remoteIp) ?? 1) - 1;
+    if (left > 0) this.perIp.set(session.remoteIp, left);
+    else this.perIp.delete(session.remoteIp);
+  }
+
+  loginFailed(ip: string): boolean {
+    const banned = this.bans.failed(ip);
+    if (banned) this.options.log.log("warn", "address banned after failed logins", { remote: ip, seconds: this.options.banSeconds });
+    return banned;
+  }
+
+  /** Stops accepting, says goodbye to every session, and resolves when all are gone. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const session of this.sessions) session.close(421, "Server shutting down.");
+    await closed;
+  }
+}

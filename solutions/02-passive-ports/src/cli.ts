@@ -1,0 +1,174 @@
+// The command line, in the image of `python -m pyftpdlib` so that the seeds' readers feel at
+// home, plus a config file for everything else:
+//
+//   ftpd -d ./pub                      anonymous, read-only, on 127.0.0.1:2121
+//   ftpd -d ./pub -w -i 0.0.0.0 -p 21  anonymous with write access, on every interface
+//   ftpd -u anna -P s3cret -d ./anna   one user, no anonymous
+//   ftpd --user anna:s3cret:elr:./anna --user bob:pw:elradfmwMT:./bob    users with their own homes
+//   ftpd --config ftpd.ini -p 2200     the config file, with the port overridden
+//
+// Precedence: defaults < config file < command line. Errors are one line and exit code 2.
+
+import { existsSync, statSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { VirtualUsers } from "./auth/authorizer.ts";
+import { ALL_PERMS } from "./auth/permissions.ts";
+import { parseUserSpec, type UserSpec } from "./auth/user-spec.ts";
+import { loadUsersFile } from "./auth/users-file.ts";
+import { effectiveSettings, formatSettings, UsageError, type EffectiveSettings } from "./config/effective.ts";
+import { readIniFile } from "./config/ini-file.ts";
+import { SETTINGS, settingName } from "./config/settings.ts";
+import { boolValue, type MasqueradeRule } from "./config/values.ts";
+import { ConfigError } from "./config-error.ts";
+import { createLogger, type Level } from "./log.ts";
+import { withDefaults, type ServerOptions } from "./options.ts";
+
+export { UsageError };
+
+/** Short flags pyftpdlib users know, for the settings that have one. */
+const SHORT: Record<string, string> = { "--interface": "-i", "--port": "-p", "--directory": "-d", "--nat-address": "-n", "--range": "-r" };
+
+function buildProgram(): Command {
+  const program = new Command("ftpd").description(
+    "ftp-lab's FTP server. Serves a folder to anonymous users (read-only unless -w), or to the users you define.",
+  );
+  // Flags that stand for a setting: no default here (the settings table has it), so that we
+  // can tell "given" from "not given" and let the config file fill in the rest.
+  for (const def of SETTINGS) {
+    if (!def.flag) continue;
+    const short = SHORT[def.flag];
+    const isBool = def.schema === boolValue;
+    const spec = `${short ? `${short}, ` : ""}${def.flag}${isBool ? "" : " <value>"}`;
+    program.addOption(new Option(spec, `${def.doc}${def.default !== undefined ? ` (default ${def.default})` : ""}`));
+  }
+  return program
+    .option("-w, --write", "give anonymous users write access (elradfmwMT)")
+    .option("-u, --username <name>", "log in as this user instead of anonymous (needs -P)")
+    .option("-P, --password <password>", "password for -u")
+    .option("--user <name:password:perms:home>", "add a user (repeatable), e.g. anna:s3cret:elradfmwMT:/srv/ftp/anna", (value: string, list: string[] = []) => [...list, value])
+    .option("-c, --config <file>", "read settings from this INI file (see ftpd.sample.ini)")
+    .option("--print-config", "print the effective settings, with where each came from, and exit")
+    .option("-D, --debug", "log everything, replies included")
+    .option("-V, --verbose", "log every command")
+    .helpOption("-h, --help", "show this help")
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+}
+
+export interface CliResult {
+  options: ServerOptions;
+  settings: EffectiveSettings;
+  /** What the server serves, for the startup message. */
+  describe: string;
+}
+
+/** Parses argv (without node and script); throws UsageError or ConfigError with one line. */
+export function parseCommandLine(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): CliResult | "exit" {
+  const program = buildProgram();
+  program.configureOutput({ writeOut: out, writeErr: () => {} });
+  try {
+    program.parse(argv, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.help") return "exit";
+      throw new UsageError(err.message.replace(/^error: /, ""));
+    }
+    throw err;
+  }
+  if (program.args.length) throw new UsageError(`unexpected argument ${JSON.stringify(program.args[0])}`);
+  const o = program.opts();
+
+  // Command-line values that override settings.
+  const fromCli = new Map<string, { raw: unknown; flag: string }>();
+  for (const def of SETTINGS) {
+    if (!def.flag) continue;
+    const name = def.flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (o[name] !== undefined) fromCli.set(settingName(def), { raw: o[name], flag: SHORT[def.flag] ?? def.flag });
+  }
+  if (o.write) fromCli.set("users.anonymous_permissions", { raw: ALL_PERMS, flag: "-w" });
+  if (o.debug || o.verbose) fromCli.set("logging.level", { raw: o.debug ? "debug" : "verbose", flag: o.debug ? "-D" : "-V" });
+  if ((o.username === undefined) !== (o.password === undefined)) {
+    throw new UsageError("-u/--username and -P/--password go together");
+  }
+
+  let userSpecs: UserSpec[];
+  try {
+    userSpecs = ((o.user as string[] | undefined) ?? []).map(parseUserSpec);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+
+  const file = o.config ? { file: o.config as string, values: readIniFile(o.config) } : null;
+  const settings = effectiveSettings(file, fromCli);
+  if (o.printConfig) {
+    out(formatSettings(settings));
+    return "exit";
+  }
+  return { ...buildOptions(settings, userSpecs, o.username, o.password), settings };
+}
+
+/** An error about a setting's value, pointing at where that value came from. */
+function sourced(settings: EffectiveSettings, name: string, problem: string, fix: string): Error {
+  const source = settings.get(name)?.source ?? "default";
+  const at = /^(.*):(\d+)$/.exec(source);
+  if (at) return new ConfigError(at[1]!, Number(at[2]), problem, fix);
+  return new UsageError(`${problem} (${source === "default" ? "the default" : source}; fix: ${fix})`);
+}
+
+function get<T>(settings: EffectiveSettings, name: string): T {
+  return settings.get(name)?.value as T;
+}
+
+function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], username?: string, password?: string): Omit<CliResult, "settings"> {
+  const folder = get<string | undefined>(settings, "users.anonymous_folder") ?? process.cwd();
+  const usersFile = get<string | undefined>(settings, "users.users_file");
+  const anonymous = get<boolean | undefined>(settings, "users.anonymous") ?? (!usersFile && username === undefined && userSpecs.length === 0);
+  if ((anonymous || username !== undefined) && !(existsSync(folder) && statSync(folder).isDirectory())) {
+    throw sourced(settings, "users.anonymous_folder", `folder ${folder} does not exist or is not a folder`, "create it, or fix the path");
+  }
+
+  const users = new VirtualUsers();
+  if (usersFile && !existsSync(usersFile)) {
+    throw sourced(settings, "users.users_file", `users file ${usersFile} does not exist`, "create it (see final/users.sample.txt), or fix the path");
+  }
+  if (usersFile) loadUsersFile(usersFile, users);
+  if (username !== undefined) users.addUser(username, password ?? "", folder, ALL_PERMS);
+  for (const spec of userSpecs) users.addUser(spec.name, spec.password, spec.home, spec.perms);
+  if (anonymous && !users.hasAnonymous) users.addAnonymous(folder, get<string>(settings, "users.anonymous_permissions"));
+  if (!users.hasAnonymous && users.userNames.length === 0) {
+    throw new UsageError("nobody can log in: enable anonymous, give -u/-P or --user, or a users file with at least one user");
+  }
+
+  const logEnabled = get<boolean>(settings, "logging.enabled");
+  const log = logEnabled
+    ? createLogger({ level: get<Level>(settings, "logging.level"), console: get<boolean>(settings, "logging.console"), file: get<string | undefined>(settings, "logging.file") })
+    : undefined;
+
+  const options = withDefaults({
+    authorizer: users,
+    host: get<string>(settings, "server.listen"),
+    port: get<number>(settings, "server.port"),
+    banner: get<string>(settings, "server.banner"),
+    loginMessage: get<string>(settings, "server.login_message"),
+    quitMessage: get<string>(settings, "server.quit_message"),
+    maxConnections: get<number>(settings, "server.max_connections"),
+    maxConnectionsPerIp: get<number>(settings, "server.max_connections_per_ip"),
+    passiveRange: get<{ from: number; to: number } | undefined>(settings, "passive.ports"),
+    masqueradeAddress: get<string | undefined>(settings, "passive.masquerade_address"),
+    masqueradeMap: get<MasqueradeRule[] | undefined>(settings, "passive.masquerade_map") ?? [],
+    readLimit: get<number>(settings, "limits.read_limit"),
+    writeLimit: get<number>(settings, "limits.write_limit"),
+    idleTimeoutSec: get<number>(settings, "limits.idle_timeout"),
+    dataTimeoutSec: get<number>(settings, "limits.data_timeout"),
+    passiveAcceptTimeoutSec: get<number>(settings, "limits.passive_timeout"),
+    authFailedDelayMs: Math.round(get<number>(settings, "limits.auth_failed_delay") * 1000),
+    maxLoginAttempts: get<number>(settings, "limits.max_login_attempts"),
+    banAfter: get<number>(settings, "limits.ban_after"),
+    banSeconds: get<number>(settings, "limits.ban_seconds"),
+    permitForeignAddresses: get<boolean>(settings, "security.permit_foreign_addresses"),
+    permitPrivilegedPorts: get<boolean>(settings, "security.permit_privileged_ports"),
+    ...(log ? { log } : {}),
+  });
+  const who = users.hasAnonymous ? `anonymous users (${folder}, ${users.userNames.length ? "plus " + users.userNames.join(", ") : get<string>(settings, "users.anonymous_permissions") === "elr" ? "read-only" : "with write access"})` : `user(s) ${users.userNames.join(", ")}`;
+  return { options, describe: who };
+}
