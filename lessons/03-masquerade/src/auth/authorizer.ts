@@ -28,8 +28,8 @@ interface StoredUser {
 }
 
 /**
- * What we keep instead of the password: its SHA-256 digest, so the password itself is never
- * stored (the users file of lesson 4 may hold digests too).
+ * What we keep instead of the password: its SHA-256 digest, so the password itself is not
+ * kept in memory for a crash dump or a debugger to show.
  *
  *   digest("s3cret")  ->  <Buffer 2f 05 ...> (32 bytes)
  */
