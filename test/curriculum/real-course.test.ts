@@ -1,0 +1,57 @@
+/**
+ * The real course, not a fixture: final/src's markers against lessons/manifest.json.
+ * - the last solution is the final server minus markers (no code is final-only yet; when some
+ *   is, it must be listed here, so the difference is a decision, not an accident);
+ * - every lesson has at least one TODO in its starter, in a file the manifest says it edits,
+ *   and every file the manifest lists exists in that starter;
+ * - no TODO of another lesson leaks into a starter.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { listFiles } from "../../tools/curriculum/file-tree.ts";
+import { projectCourse } from "../../tools/curriculum/generate.ts";
+import { loadManifest, REPO_ROOT } from "../../tools/curriculum/manifest.ts";
+import { parseMarkers } from "../../tools/curriculum/markers.ts";
+import { render } from "../../tools/curriculum/project.ts";
+
+const lessons = loadManifest();
+const last = lessons[lessons.length - 1]!;
+const source = path.join(REPO_ROOT, "final", "src");
+
+/** Blocks that are in the final server but in no lesson's solution, as "file#name". */
+const FINAL_ONLY: string[] = [];
+
+describe("the real course", () => {
+  it(`solution ${last.id} is final/src minus markers, apart from the final-only blocks listed here`, async () => {
+    const finalOnly: string[] = [];
+    for (const relative of await listFiles(source)) {
+      if (!relative.endsWith(".ts")) continue;
+      const marked = parseMarkers(await readFile(path.join(source, relative), "utf8"), { file: relative });
+      for (const block of marked.blocks.values()) if (block.from === "final") finalOnly.push(`${relative}#${block.name}`);
+      if (finalOnly.some((b) => b.startsWith(`${relative}#`))) continue;
+      expect(render(marked, { stage: last.id, kind: "solution" }), relative).toBe(render(marked, { stage: "final", kind: "solution" }));
+    }
+    expect(finalOnly.sort()).toEqual([...FINAL_ONLY].sort());
+  });
+
+  it("each starter has TODOs for its own lesson only, in the files its manifest entry lists", async () => {
+    const targets = await projectCourse(source, lessons);
+    for (const lesson of lessons) {
+      const starter = targets.find((t) => t.dir === `${lesson.dir}/src`)!;
+      const todoFiles = new Set<string>();
+      for (const [file, bytes] of starter.files) {
+        const text = bytes.toString("utf8");
+        for (const m of text.matchAll(/TODO\(lesson (\d+)\)/g)) {
+          expect(Number(m[1]), `${lesson.dir}/src/${file} has a TODO of lesson ${m[1]}`).toBe(lesson.id);
+          todoFiles.add(`src/${file}`);
+        }
+      }
+      expect(todoFiles.size, `${lesson.dir}: no TODO(lesson ${lesson.id}) in the starter`).toBeGreaterThan(0);
+      for (const file of lesson.files) expect(starter.files.has(file.replace(/^src\//, "")), `${lesson.dir}: manifest lists ${file}, which the starter lacks`).toBe(true);
+      // main.ts may carry a pointer TODO (lesson 7); every other TODO file must be listed.
+      const unlisted = [...todoFiles].filter((f) => !lesson.files.includes(f) && f !== "src/main.ts");
+      expect(unlisted, `${lesson.dir}: TODOs in files the manifest does not list`).toEqual([]);
+    }
+  });
+});
