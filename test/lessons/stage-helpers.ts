@@ -56,7 +56,7 @@ export interface StageServerSetup {
   /** Files of the temp folder (relative paths; null = an empty folder). */
   files?: Record<string, string | Buffer | null>;
   /** Extra flags; a function gets the temp folder (to name homes and files inside it). */
-  args?: string[] | ((root: TempRoot) => string[]);
+  args?: string[] | ((root: TempRoot) => string[] | Promise<string[]>);
   /** Pass `-d <temp folder>` (default true). */
   serveRoot?: boolean;
   /** Passed as -i (default 127.0.0.1). Clients always connect over loopback. */
@@ -87,7 +87,7 @@ export function useStageServer(setup: StageServerSetup = {}): StageServer {
 
   beforeAll(async () => {
     root = makeTempRoot(setup.files ?? {});
-    const extra = typeof setup.args === "function" ? setup.args(root) : (setup.args ?? []);
+    const extra = typeof setup.args === "function" ? await setup.args(root) : (setup.args ?? []);
     flags = extra.map(shellQuote).join(" ");
     try {
       server = await startServer({
