@@ -1,0 +1,85 @@
+// `npm run serve N`: run your lesson N server (or, with --solution, the reference) on
+// 127.0.0.1:2121, serving a copy of final/demo, and print how to connect to it with curl, lftp
+// and FileZilla. Ctrl-C stops it.
+//
+//   $ npm run serve 3
+//   Lesson 3, lessons/03-masquerade/src, is listening on 127.0.0.1:2121. Ctrl-C stops it.
+//
+//   Who can log in
+//     anonymous (any password)   read-only                      sees .lab/serve/public
+//     learner / learner          every permission (elradfmwMT)  sees .lab/serve/learner
+//   curl ...   lftp ...   FileZilla ...
+
+import { findLesson, requireStage, type Course } from "../course.ts";
+import { clipLines, indent } from "../error-text.ts";
+import type { Io } from "../io.ts";
+import { LabError } from "../lab-error.ts";
+import { accountFlags, connectionHelp, prepareServeFolders, readServerFlags } from "../serve-setup.ts";
+import { runStageOnce, ServerStartError, startStage } from "../server-process.ts";
+
+export interface ServeOptions {
+  solution?: boolean;
+  port?: string;
+  host?: string;
+}
+
+export async function serveCommand(arg: string, options: ServeOptions, course: Course, io: Io): Promise<number> {
+  const lesson = findLesson(course, arg);
+  const folder = options.solution ? lesson.solutionDir : lesson.dir;
+  requireStage(course, folder);
+  const port = parsePort(options.port ?? "2121");
+  const host = options.host ?? "127.0.0.1";
+
+  // Which account flags this stage understands: early stages may not have --user yet.
+  const help = await runStageOnce(course.root, folder, ["--help"]);
+  if (help.code !== 0) {
+    io.err(`serve: ${folder}/src/main.ts --help failed (exit code ${help.code}); the server does not start:`);
+    io.err(indent(clipLines(help.output.trim(), 30), "    "));
+    return 1;
+  }
+  const accounts = accountFlags(prepareServeFolders(course.root), readServerFlags(help.output));
+
+  let server;
+  try {
+    server = await startStage(course.root, folder, ["-i", host, "-p", String(port), ...accounts.flags]);
+  } catch (err) {
+    if (!(err instanceof ServerStartError)) throw err;
+    io.err(`serve: ${err.message}. What it printed:`);
+    io.err(indent(clipLines(err.output.trim() || "(nothing)", 30), "    "));
+    if (/EADDRINUSE|in use/.test(err.output)) io.err(`Port ${port} is taken (another server?): try \`npm run serve -- ${lesson.id} --port ${port + 1}\`.`);
+    return 1;
+  }
+
+  const which = options.solution ? `The lesson ${lesson.id} solution` : `Lesson ${lesson.id}`;
+  io.out(`${which}, ${folder}/src, is listening on ${server.host}:${server.port}. Ctrl-C stops it.`);
+  io.out("");
+  for (const line of connectionHelp(server.host, server.port, accounts, course.root)) io.out(line);
+  io.out("");
+  io.out("What the server logs:");
+  // The server's own startup lines ("Serving ... Try: ...") repeat what is above.
+  let startup = true;
+  server.onLine((line, stream) => {
+    if (stream === "stdout" && startup && /^(Serving |Try:|  (curl|lftp|python3) |$)/.test(line)) return;
+    startup = false;
+    if (stream === "stderr") io.err(line);
+    else io.out(line);
+  });
+
+  const stop = () => {
+    server.child.kill("SIGINT");
+    setTimeout(() => server.child.kill("SIGKILL"), 3000).unref();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  const code = await new Promise<number | null>((resolve) => server.child.once("close", (c) => resolve(c)));
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
+  io.out(`The server stopped${code ? ` (exit code ${code})` : ""}.`);
+  return 0;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d{1,5}$/.test(text) || port > 65535) throw new LabError(`--port ${JSON.stringify(text)}: give a port number 0-65535 (0 picks a free one)`);
+  return port;
+}

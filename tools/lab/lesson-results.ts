@@ -1,0 +1,62 @@
+// One test run, sorted by lesson: which tests of which lesson passed. The lesson, grade and
+// verify commands all read a run this way.
+//
+//   byLesson(run, [lesson 1, lesson 2])
+//   -> [{ lesson: 1, file: "test/lessons/01-local-authorizer.test.ts", tests: [...8 tests], problems: [] },
+//       { lesson: 2, file: "test/lessons/02-passive-ports.test.ts",     tests: [...6 tests], problems: [] }]
+//
+// A "problem" is something that went wrong outside any one test (the file did not load, the
+// run timed out): it counts as a failure, so a broken run can never look like a passing one.
+
+import { stageTestFile, type Lesson } from "./course.ts";
+import type { TestRun } from "./run-tests.ts";
+import type { TestOutcome } from "./test-results.ts";
+
+export interface LessonResult {
+  lesson: Lesson;
+  file: string;
+  tests: TestOutcome[];
+  problems: string[];
+}
+
+export function byLesson(run: TestRun, lessons: readonly Lesson[]): LessonResult[] {
+  return lessons.map((lesson) => {
+    const file = stageTestFile(lesson);
+    const tests = run.tests.filter((t) => t.file === file);
+    const problems: string[] = [];
+    for (const broken of run.brokenFiles) if (broken.file === file) problems.push(`the test file did not load or set up: ${broken.message}`);
+    if (run.problem && !tests.some((t) => t.state === "pass" || t.state === "fail")) problems.push(run.problem);
+    if (tests.length === 0 && problems.length === 0) problems.push(`no test of ${file} ran`);
+    return { lesson, file, tests, problems };
+  });
+}
+
+export interface Counts {
+  passed: number;
+  /** Failed tests, tests that could not run, and problems. */
+  failed: number;
+  skipped: number;
+}
+
+export function countResults(results: readonly LessonResult[], run?: TestRun): Counts {
+  const counts: Counts = { passed: 0, failed: 0, skipped: 0 };
+  for (const result of results) {
+    for (const test of result.tests) {
+      if (test.state === "pass") counts.passed++;
+      else if (test.state === "skip" || test.state === "todo") counts.skipped++;
+      else counts.failed++;
+    }
+    counts.failed += result.problems.length;
+  }
+  if (run) counts.failed += run.unhandled.length;
+  return counts;
+}
+
+export function allPass(results: readonly LessonResult[], run?: TestRun): boolean {
+  return countResults(results, run).failed === 0;
+}
+
+/** "12 passed, 3 failed" (", 1 skipped" when any were): the closing line graders read. */
+export function countLine(counts: Counts): string {
+  return `${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ""}`;
+}

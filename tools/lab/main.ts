@@ -1,0 +1,132 @@
+// The lab's command line: every `npm run` command of the course comes through here.
+//
+//   npm run lesson [N]                           test lesson N (and 1..N-1 again); alone: list the lessons
+//   npm run serve -- N [--solution] [--port P]   run your lesson N server with a demo folder
+//   npm run hint -- N [--all]                    the next hint for lesson N (--all: those you read)
+//   npm run progress                             your lessons, results, hints and points
+//   npm run reset -- N [--yes]                   put lessons/NN-slug/src back as the course gave it
+//   npm run grade -- --lesson N [--target lessons|solutions|final] [--out DIR]
+//   npm run verify                               (maintainers) is the course sound?
+//
+// package.json maps each script to `tsx tools/lab/main.ts <command>`. Errors are one line on
+// stderr ("lesson: no lesson 9: ..."), exit code 2; a failing test or check exits with 1.
+
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { Command, CommanderError } from "commander";
+import { gradeCommand } from "./commands/grade.ts";
+import { hintCommand } from "./commands/hint.ts";
+import { lessonCommand } from "./commands/lesson.ts";
+import { progressCommand } from "./commands/progress.ts";
+import { resetCommand } from "./commands/reset.ts";
+import { serveCommand } from "./commands/serve.ts";
+import { verifyCommand } from "./commands/verify.ts";
+import { loadCourse, type Course } from "./course.ts";
+import { terminalIo, type Io } from "./io.ts";
+import { LabError } from "./lab-error.ts";
+
+type Action = (course: Course, command: Command) => Promise<number> | number;
+
+/** Runs the lab with `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io = terminalIo()): Promise<number> {
+  let exitCode = 0;
+  const names = ["lesson", "serve", "hint", "progress", "reset", "grade", "verify"];
+  let commandName = argv.find((a) => names.includes(a)) ?? "lab";
+  const program = new Command("npm run")
+    .description("ftp-lab: learn to build an FTP server, lesson by lesson")
+    .option("--root <dir>", "the course folder (default: this repository)")
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: () => {} })
+    .showSuggestionAfterError(true);
+
+  // Each command is defined once: its arguments, its flags, and what it runs.
+  const define = (name: string, describe: (cmd: Command) => Command, action: Action) => {
+    describe(program.command(name))
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: () => {} })
+      .action(async (...args: unknown[]) => {
+        commandName = name;
+        const command = args[args.length - 1] as Command;
+        const root = (command.optsWithGlobals() as { root?: string }).root;
+        exitCode = await action(loadCourse(root === undefined ? undefined : path.resolve(process.env["INIT_CWD"] ?? process.cwd(), root)), command);
+      });
+  };
+
+  define(
+    "lesson",
+    (c) => c.description("run lesson N's tests, then the earlier lessons' again (alone: list the lessons)").argument("[N]", "lesson number"),
+    (course, c) => lessonCommand(c.args[0], course, io),
+  );
+  define(
+    "serve",
+    (c) =>
+      c
+        .description("run your lesson N server on 127.0.0.1, serving a copy of final/demo; Ctrl-C stops it")
+        .argument("<N>", "lesson number")
+        .option("--solution", "run the reference solution instead of your code")
+        .option("--port <port>", "port to listen on (0 picks a free one)", "2121")
+        .option("--host <address>", "address to listen on", "127.0.0.1"),
+    (course, c) => serveCommand(c.args[0]!, c.opts(), course, io),
+  );
+  define(
+    "hint",
+    (c) => c.description("show the next hint for lesson N").argument("<N>", "lesson number").option("--all", "show again the hints you have read"),
+    (course, c) => hintCommand(c.args[0]!, c.opts(), course, io),
+  );
+  define("progress", (c) => c.description("your lessons: status, last run, hints used, points"), (course) => progressCommand(course, io));
+  define(
+    "reset",
+    (c) =>
+      c
+        .description("restore lessons/NN-slug/src to the starter the course gave you (your changes there are lost)")
+        .argument("<N>", "lesson number")
+        .option("--yes", "do not ask (needed without a terminal)"),
+    (course, c) => resetCommand(c.args[0]!, c.opts(), course, io),
+  );
+  define(
+    "grade",
+    (c) =>
+      c
+        .description("grade lessons 1..N against one stage; write results.json (GitHub Classroom) and junit.xml")
+        .option("--lesson <N>", "grade lessons 1..N")
+        .option("--target <kind>", "lessons (the learner's folder of lesson N), solutions or final", "lessons")
+        .option("--out <dir>", "where to write results.json and junit.xml (default .lab/grade)"),
+    (course, c) => gradeCommand(c.opts(), course, io),
+  );
+  define(
+    "verify",
+    (c) =>
+      c
+        .description("maintainers: gen --check, type-check every stage, run every stage's tests, check README excerpts")
+        .option("--jobs <n>", "stages tested at once", "2")
+        .option("--workers <n>", "test files run at once within a stage", "2")
+        .option("--no-tests", "skip the stage test runs"),
+    (course, c) => verifyCommand(c.opts(), course, io),
+  );
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version") return 0;
+      io.err(`${commandName}: ${err.message.replace(/^error: /, "")} (see --help)`);
+      return 2;
+    }
+    if (err instanceof LabError) {
+      io.err(`${commandName}: ${err.message}`);
+      return err.exitCode;
+    }
+    // A bug in the lab itself: still one line, with where to look.
+    const e = err as Error;
+    io.err(`${commandName}: internal error: ${e.message} (${e.stack?.split("\n")[1]?.trim() ?? "no stack"})`);
+    return 70;
+  }
+}
+
+// Run only as a script, so tests can import main() without side effects.
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
