@@ -404,6 +404,17 @@ export function expectInRange(ftp: FtpSocket, port: number, range: { from: numbe
   );
 }
 
+/** The first line of the last reply with this code on this connection ("" if none). */
+export function lastReplyWith(ftp: FtpSocket, code: number): string {
+  const prefix = `S: ${code} `;
+  const found = ftp
+    .transcriptText()
+    .split("\n")
+    .filter((l) => l.startsWith(prefix))
+    .pop();
+  return found ? found.slice(3) : "";
+}
+
 /** The first line of the last reply of this connection (for messages). */
 export function lastReplyLine(ftp: FtpSocket): string {
   const s = ftp
