@@ -1,7 +1,7 @@
 // The lab's command line: every `npm run` command of the course comes through here.
 //
 //   npm run lesson [N]                           test lesson N (and 1..N-1 again); alone: list the lessons
-//   npm run serve -- N [--solution] [--port P]   run your lesson N server with a demo folder
+//   npm run serve -- N [--solution] [--port P] [server flags]   run your lesson N server with a demo folder
 //   npm run hint -- N [--all]                    the next hint for lesson N (--all: those you read)
 //   npm run progress                             your lessons, results, hints and points
 //   npm run reset -- N [--yes]                   put lessons/NN-slug/src back as the course gave it
@@ -63,10 +63,12 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
       c
         .description("run your lesson N server on 127.0.0.1, serving a copy of final/demo; Ctrl-C stops it")
         .argument("<N>", "lesson number")
+        .argument("[server-flags...]", "more flags for the server, e.g. --range 60000-60010 --nat-address 203.0.113.7")
+        .allowUnknownOption()
         .option("--solution", "run the reference solution instead of your code")
         .option("--port <port>", "port to listen on (0 picks a free one)", "2121")
         .option("--host <address>", "address to listen on", "127.0.0.1"),
-    (course, c) => serveCommand(c.args[0]!, c.opts(), course, io),
+    (course, c) => serveCommand(c.args[0]!, { ...c.opts(), extra: c.args.slice(1) }, course, io),
   );
   define(
     "hint",

@@ -66,7 +66,7 @@ export function accountFlags(folders: ServeFolders, flags: ServerFlags): Account
 
 /** Ready-to-paste lines for curl, lftp and FileZilla. */
 export function connectionHelp(host: string, port: number, accounts: Accounts, root: string): string[] {
-  const url = `ftp://${host}:${port}/`;
+  const url = `ftp://${host.includes(":") ? `[${host}]` : host}:${port}/`;
   const shown = (folder: string) => path.relative(root, folder) || folder;
   const lines = ["Who can log in"];
   const who: Array<[string, string]> = [];

@@ -1,6 +1,7 @@
 // `npm run serve N`: run your lesson N server (or, with --solution, the reference) on
 // 127.0.0.1:2121, serving a copy of final/demo, and print how to connect to it with curl, lftp
-// and FileZilla. Ctrl-C stops it.
+// and FileZilla. Ctrl-C stops it. Flags the lab does not know go to the server as they are
+// (`npm run serve -- 7 --range 60000-60010 --nat-address 203.0.113.7`).
 //
 //   $ npm run serve 3
 //   Lesson 3, lessons/03-masquerade/src, is listening on 127.0.0.1:2121. Ctrl-C stops it.
@@ -21,6 +22,8 @@ export interface ServeOptions {
   solution?: boolean;
   port?: string;
   host?: string;
+  /** More flags for the server (`npm run serve -- 7 --range 60000-60010`). */
+  extra?: string[];
 }
 
 export async function serveCommand(arg: string, options: ServeOptions, course: Course, io: Io): Promise<number> {
@@ -41,7 +44,7 @@ export async function serveCommand(arg: string, options: ServeOptions, course: C
 
   let server;
   try {
-    server = await startStage(course.root, folder, ["-i", host, "-p", String(port), ...accounts.flags]);
+    server = await startStage(course.root, folder, ["-i", host, "-p", String(port), ...accounts.flags, ...(options.extra ?? [])]);
   } catch (err) {
     if (!(err instanceof ServerStartError)) throw err;
     io.err(`serve: ${err.message}. What it printed:`);
@@ -53,7 +56,9 @@ export async function serveCommand(arg: string, options: ServeOptions, course: C
   const which = options.solution ? `The lesson ${lesson.id} solution` : `Lesson ${lesson.id}`;
   io.out(`${which}, ${folder}/src, is listening on ${server.host}:${server.port}. Ctrl-C stops it.`);
   io.out("");
-  for (const line of connectionHelp(server.host, server.port, accounts, course.root)) io.out(line);
+  // A server on every interface is reached from this machine through loopback.
+  const dial = server.host === "0.0.0.0" ? "127.0.0.1" : server.host === "::" ? "::1" : server.host;
+  for (const line of connectionHelp(dial, server.port, accounts, course.root)) io.out(line);
   io.out("");
   io.out("What the server logs:");
   // The server's own startup lines ("Serving ... Try: ...") repeat what is above.
