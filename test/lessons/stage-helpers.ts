@@ -314,15 +314,16 @@ export function runStage(args: string[], timeoutMs = 15_000): Promise<StageRun> 
 
 /**
  * The run must have stopped at start-up with exit code 2 and an error on stderr containing
- * every string in `mentions` (e.g. the file and line). Explains what happened otherwise.
+ * every string (or matching every pattern) in `mentions`, e.g. the file and line. Explains
+ * what happened otherwise.
  */
-export function expectStartupError(run: StageRun, mentions: string[], what: string, extra = ""): void {
+export function expectStartupError(run: StageRun, mentions: Array<string | RegExp>, what: string, extra = ""): void {
   const problems: string[] = [];
   if (run.listened) problems.push("the server started (printed LISTENING) instead of refusing to start");
   else if (run.timedOut) problems.push("the server neither started nor exited (killed after the time limit)");
   else if (run.code !== 2) problems.push(`exit code ${run.signal ? `signal ${run.signal}` : run.code}, expected 2 (a configuration error)`);
-  const missing = mentions.filter((m) => !run.stderr.includes(m));
-  if (missing.length) problems.push(`stderr does not mention ${missing.map((m) => JSON.stringify(m)).join(", ")}`);
+  const missing = mentions.filter((m) => (typeof m === "string" ? !run.stderr.includes(m) : !m.test(run.stderr)));
+  if (missing.length) problems.push(`stderr does not mention ${missing.map((m) => (typeof m === "string" ? JSON.stringify(m) : String(m))).join(", ")}`);
   if (!problems.length) return;
   throw new HarnessError(
     [
