@@ -1,0 +1,82 @@
+/**
+ * `npm run hint N`: one new hint per call, counted in .lab/progress.json; `--all` shows the
+ * ones already read; and the hints of the real lessons are there (2 to 4 each).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCourse } from "../../tools/lab/course.ts";
+import { parseHints } from "../../tools/lab/hints.ts";
+import { readProgress } from "../../tools/lab/progress.ts";
+import { HINTS, lab, labProcess, makeFixture, type Fixture } from "./fixture-course.ts";
+
+let fixture: Fixture;
+beforeAll(async () => {
+  fixture = await makeFixture();
+});
+afterAll(() => fixture.remove());
+
+describe("npm run hint N", () => {
+  it("shows the hints one at a time, in order, and counts them", async () => {
+    const first = await labProcess(fixture.root, ["hint", "1"]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("Hint 1 of 3 for lesson 1: Where to look\n\nLook for TODO(lesson 1).\n");
+    expect(first.stdout).toContain("2 more hints: run `npm run hint 1` again");
+    expect(readProgress(fixture.root).lessons["1"]?.hintsUsed).toBe(1);
+
+    const second = await lab(fixture.root, ["hint", "1"]);
+    expect(second.io.lines[0]).toBe("Hint 2 of 3 for lesson 1: What to push");
+    // A "## " inside a fenced block belongs to the hint, it does not start a new one.
+    expect(second.io.text()).toContain("## not a hint: inside a code block");
+    const third = await lab(fixture.root, ["hint", "1"]);
+    expect(third.io.lines[0]).toBe("Hint 3 of 3 for lesson 1: The answer");
+    expect(third.io.text()).toContain("That was the last hint for lesson 1.");
+    expect(readProgress(fixture.root).lessons["1"]?.hintsUsed).toBe(3);
+
+    const fourth = await lab(fixture.root, ["hint", "1"]);
+    expect(fourth.code).toBe(0);
+    expect(fourth.io.lines[0]).toBe("You have read all 3 hints for lesson 1. `npm run hint -- 1 --all` shows them again.");
+    expect(readProgress(fixture.root).lessons["1"]?.hintsUsed).toBe(3);
+  });
+
+  it("--all shows only the hints already read", async () => {
+    const progressFile = path.join(fixture.root, ".lab/progress.json");
+    const saved = JSON.parse(readFileSync(progressFile, "utf8")) as { lessons: Record<string, { hintsUsed: number }> };
+    saved.lessons["1"]!.hintsUsed = 2;
+    writeFileSync(progressFile, JSON.stringify(saved));
+    const { code, io } = await lab(fixture.root, ["hint", "1", "--all"]);
+    expect(code).toBe(0);
+    expect(io.lines.filter((l) => l.startsWith("Hint "))).toEqual(["Hint 1 of 3 for lesson 1: Where to look", "Hint 2 of 3 for lesson 1: What to push"]);
+    expect(readProgress(fixture.root).lessons["1"]?.hintsUsed).toBe(2);
+  });
+
+  it("survives a mangled progress file (starts counting again)", async () => {
+    writeFileSync(path.join(fixture.root, ".lab/progress.json"), "{ not json");
+    const { code, io } = await lab(fixture.root, ["hint", "1"]);
+    expect(code).toBe(0);
+    expect(io.lines[0]).toBe("Hint 1 of 3 for lesson 1: Where to look");
+  });
+
+  it("says so when a lesson has no hints file", async () => {
+    const { code, io } = await lab(fixture.root, ["hint", "2"]);
+    expect(code).toBe(2);
+    expect(io.errors).toEqual(["hint: lesson 2 has no hints yet (lessons/02-two/hints.md does not exist)"]);
+  });
+});
+
+describe("hints.md", () => {
+  it("parses ## sections in order, ignoring the title and fenced code", () => {
+    expect(parseHints(HINTS).map((h) => h.title)).toEqual(["Where to look", "What to push", "The answer"]);
+    expect(parseHints("# only a title\n")).toEqual([]);
+  });
+
+  it("every lesson of the real course has 2 to 4 hints, none empty", () => {
+    const course = loadCourse();
+    for (const lesson of course.lessons) {
+      const hints = parseHints(readFileSync(path.join(course.root, lesson.dir, "hints.md"), "utf8"));
+      expect(hints.length, lesson.slug).toBeGreaterThanOrEqual(2);
+      expect(hints.length, lesson.slug).toBeLessThanOrEqual(4);
+      for (const hint of hints) expect(hint.body.length, `${lesson.slug}: ${hint.title}`).toBeGreaterThan(80);
+    }
+  });
+});
