@@ -40,6 +40,7 @@ const BURST_MS = 1000;
 
 const BIG = payload(320 * 1024, 5); // 3.2 s at 100K
 const UPLOAD = payload(320 * 1024, 6);
+const HALF = payload(160 * 1024, 9); // two of these: the same 3.2 s, in one session
 /** Enough files with long names that LIST sends well over 300 KB. */
 const MANY = 1800;
 const LONG = "a-long-file-name-that-makes-each-listing-line-longer-".repeat(2);
@@ -86,7 +87,7 @@ function expectNotFasterThanLimit(
 }
 
 describe.concurrent("lesson 5: --write-limit slows down what the server sends", () => {
-  const stage = useStageServer({ files: { "big.bin": BIG, ...manyFiles }, args: ["--write-limit", "100K"] });
+  const stage = useStageServer({ files: { "big.bin": BIG, "half.bin": HALF, ...manyFiles }, args: ["--write-limit", "100K"] });
 
   it("RETR of a 320 KiB file takes at least 2.2 s at --write-limit 100K, and every byte arrives intact", async () => {
     await stage.session(async (ftp) => {
@@ -102,6 +103,29 @@ describe.concurrent("lesson 5: --write-limit slows down what the server sends", 
           "Is the option read into the server's options, and is the throttle placed between the file and the data socket in RETR? " +
           "(If uploads are slow instead, read and write are swapped: the server reads uploads, writes downloads.)",
         throttleRepro("--write-limit", "time curl -s -o /dev/null ftp://127.0.0.1:2121/big.bin"),
+        stage,
+        ftp,
+      );
+    });
+  });
+
+  it("the limit belongs to the session: two 160 KiB downloads one after the other take at least 2.2 s together", async () => {
+    await stage.session(async (ftp) => {
+      await ftp.sendExpect("TYPE I", 200, "TYPE I switches to binary mode");
+      const { ms } = await timed(async () => {
+        for (let i = 0; i < 2; i++) {
+          const data = await passiveRead(ftp, "RETR half.bin");
+          expectBytes(data, HALF, { what: `RETR half.bin (download ${i + 1} of 2)`, ...ftp.context() });
+        }
+      });
+      expectNotFasterThanLimit(
+        ms,
+        2 * HALF.length,
+        "Two RETR half.bin in one session (from the first RETR to the second 226)",
+        "--write-limit",
+        "the limit is per session, not per transfer: keep one token bucket in the session and let every transfer of that session draw from it " +
+          "(a fresh, full bucket for each transfer lets a client go faster by splitting a download into pieces)",
+        throttleRepro("--write-limit", "time curl -s -o /dev/null -o /dev/null ftp://127.0.0.1:2121/big.bin ftp://127.0.0.1:2121/big.bin"),
         stage,
         ftp,
       );
