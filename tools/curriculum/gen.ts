@@ -4,19 +4,25 @@
 //   npm run gen -- --check         write nothing; list differences; exit 1 when stale
 //   npm run gen -- --out DIR       the same, under DIR instead of the repository
 //   npm run gen -- --force         overwrite starters even where a learner edited them
+//
+// It also fills the generated regions of lessons/*/README.md and docs/*.md (code excerpts and
+// recorded sequence diagrams, tools/docs/excerpts.ts), and --check verifies them.
 
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { checkCourse, projectCourse, writeCourse, type Difference, type TargetReport } from "./generate.ts";
 import { loadManifest, MANIFEST_PATH, REPO_ROOT, type Lesson } from "./manifest.ts";
+import { updateDocs, type DocsReport } from "../docs/excerpts.ts";
 
 const USAGE = `usage: npm run gen [-- --check] [--out DIR] [--force]
 
 Projects final/src (with its lesson markers, see docs/curriculum.md) into
-solutions/NN-slug/src (solution NN) and lessons/NN-slug/src (starter NN).
+solutions/NN-slug/src (solution NN) and lessons/NN-slug/src (starter NN), and
+fills the excerpts and diagrams of lessons/*/README.md and docs/*.md.
 
-  --check     write nothing; print each stale, missing or extra file; exit 1 if any
+  --check     write nothing; print each stale, missing or extra file (and README
+              region); exit 1 if any
   --out DIR   use DIR instead of the repository as the root of solutions/ and lessons/
   --force     overwrite starters even where a learner's edits would be lost
   --help      this text`;
@@ -68,9 +74,17 @@ export async function main(argv: readonly string[], context: GenContext = {}): P
   const outDir = args.out ? path.resolve(process.env["INIT_CWD"] ?? process.cwd(), args.out) : root;
   try {
     const lessons = context.lessons ?? loadManifest(path.join(root, MANIFEST_PATH));
-    const targets = await projectCourse(context.sourceDir ?? path.join(root, "final/src"), lessons);
-    if (args.check) return reportCheck(await checkCourse(targets, outDir), out, err);
-    return reportWrite(await writeCourse(targets, outDir, { force: args.force }), out, err);
+    const sourceDir = context.sourceDir ?? path.join(root, "final/src");
+    const targets = await projectCourse(sourceDir, lessons);
+    const docs = { root, sourceDir, outDir, lessons };
+    if (args.check) {
+      const differences = await checkCourse(targets, outDir);
+      return reportCheck(differences, await updateDocs({ ...docs, check: true }), out, err);
+    }
+    const code = reportWrite(await writeCourse(targets, outDir, { force: args.force }), out, err);
+    // After the solutions are written: diagrams are recorded against them.
+    const docsCode = reportDocsWrite(await updateDocs({ ...docs, check: false }), out, err);
+    return Math.max(code, docsCode);
   } catch (e) {
     // Marker and manifest errors already say file:line and what is wrong; no stack needed.
     err(`gen: ${(e as Error).message}`);
@@ -78,15 +92,39 @@ export async function main(argv: readonly string[], context: GenContext = {}): P
   }
 }
 
-function reportCheck(differences: readonly Difference[], out: (l: string) => void, err: (l: string) => void): number {
-  if (differences.length === 0) {
-    out("gen --check: up to date");
+function reportCheck(differences: readonly Difference[], docs: DocsReport, out: (l: string) => void, err: (l: string) => void): number {
+  for (const e of docs.errors) err(e);
+  const stale = docs.differences.length;
+  if (differences.length === 0 && stale === 0 && docs.errors.length === 0) {
+    out(`gen --check: up to date${describeDocs(docs)}`);
     return 0;
   }
   for (const d of differences) err(describeDifference(d));
-  const count = `${differences.length} difference${differences.length === 1 ? "" : "s"}`;
-  err(`gen --check: ${count} from a fresh projection of final/src; run \`npm run gen\` to regenerate`);
+  for (const d of docs.differences) err(d);
+  const parts: string[] = [];
+  if (differences.length > 0) parts.push(`${plural(differences.length, "difference")} from a fresh projection of final/src`);
+  if (stale > 0) parts.push(plural(stale, "stale README region"));
+  if (docs.errors.length > 0) parts.push(`${plural(docs.errors.length, "error")} in README regions`);
+  const fix = stale > 0 || differences.length > 0 ? "; run `npm run gen` to regenerate" : "";
+  err(`gen --check: ${parts.join(", ")}${fix}`);
   return 1;
+}
+
+function reportDocsWrite(docs: DocsReport, out: (l: string) => void, err: (l: string) => void): number {
+  for (const e of docs.errors) err(e);
+  for (const file of docs.written) out(`${file}: excerpts and diagrams filled`);
+  if (docs.excerpts + docs.diagrams > 0) out(`gen: README regions${describeDocs(docs)}, ${docs.written.length} files written`);
+  return docs.errors.length > 0 ? 1 : 0;
+}
+
+/** " (3 excerpts, 2 diagrams in 4 READMEs)", or "" when no README has a region. */
+function describeDocs(docs: DocsReport): string {
+  if (docs.excerpts + docs.diagrams === 0) return "";
+  return ` (${plural(docs.excerpts, "excerpt")}, ${plural(docs.diagrams, "diagram")} in ${plural(docs.files.length, "README")})`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 export function describeDifference(d: Difference): string {
