@@ -99,6 +99,7 @@ function checkQuote(root: string, quote: Quote, lessonIds: readonly number[]): s
     return `excerpt ${name}: ${(err as Error).message}`;
   }
   const want = expected.split("\n");
+  if (quote.code.trim() === "") return `excerpt ${name}: the code block is empty (it should hold the block's ${want.length} lines)`;
   const have = quote.code.split("\n");
   for (let i = 0; i < Math.max(want.length, have.length); i++) {
     if (want[i] !== have[i]) {
