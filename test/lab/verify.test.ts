@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseManifest } from "../../tools/curriculum/manifest.ts";
-import { checkExcerpts, findQuotes } from "../../tools/lab/excerpts.ts";
+import { checkExcerpts } from "../../tools/lab/excerpts.ts";
 import type { LessonResult } from "../../tools/lab/lesson-results.ts";
 import { judge, planStageChecks } from "../../tools/lab/stage-checks.ts";
 import type { TestOutcome } from "../../tools/lab/test-results.ts";
@@ -35,7 +35,7 @@ describe("npm run verify", () => {
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines.filter((l) => l.startsWith("✓ ")).map((l) => l.replace(/ \(\d+s\)$/, "")).sort()).toEqual(
       [
-        "✓ excerpts: 1 quoted in lesson READMEs, all current",
+        "✓ excerpts: 1 quoted in the READMEs, all current",
         "✓ final passes lessons 1-2 (4 tests)",
         "✓ gen --check: solutions and starters equal a fresh projection of final/src",
         "✓ solution 1 passes lesson 1 (2 tests)",
@@ -57,36 +57,45 @@ describe("npm run verify", () => {
     const text = io.lines.join("\n");
     expect(text).toContain("✗ gen --check: the generated stages are stale (run `npm run gen`):\n    lessons/01-one/src/parts.ts:3: differs");
     expect(text).toContain(
-      '✗ excerpts: 1 of 1 quotes are wrong:\n    lessons/01-one/README.md:3: excerpt final/src/parts.ts#one is stale: code line 1 should be "parts.push(\\"one\\");", the README has "parts.push(\\"uno\\");"',
+      "✗ excerpts: 1 of 1 are wrong (`npm run gen` rewrites them):\n    lessons/01-one/README.md:5: excerpt final/src/parts.ts#one: stale\n        expected: parts.push(\\\"one\\\");\n        found:    parts.push(\\\"uno\\\");",
     );
     expect(io.lines[io.lines.length - 1]).toMatch(/^verify: 2 of 4 checks fail/);
   });
 });
 
 describe("README excerpts", () => {
-  it("finds each quote with the fence under it, also indented in a list", () => {
-    const quotes = findQuotes(["text", "<!-- excerpt: final/src/a.ts#one -->", "", "```ts", "a();", "  b();", "```", "- item", "  <!-- excerpt: final/src/b.ts#two -->", "  ```", "  c();", "  ```", "<!-- excerpt: final/src/c.ts#three -->", "no fence"].join("\n"));
-    expect(quotes).toEqual([
-      { line: 2, source: "final/src/a.ts", block: "one", code: "a();\n  b();" },
-      { line: 9, source: "final/src/b.ts", block: "two", code: "c();" },
-      { line: 13, source: "final/src/c.ts", block: "three", code: null },
-    ]);
-  });
-
-  it("reports a missing block, a missing file and a missing fence", () => {
+  it("reports a missing block, a missing file, a missing fence and an empty one, each at its line", async () => {
     const lessons = parseManifest(MANIFEST);
     mkdirSync(path.join(fixture.root, "lessons/02-two"), { recursive: true });
     writeFileSync(
       path.join(fixture.root, "lessons/02-two/README.md"),
-      ["<!-- excerpt: final/src/parts.ts#three -->", "```ts", "x", "```", "<!-- excerpt: final/src/nope.ts#one -->", "```", "```", "<!-- excerpt: final/src/parts.ts#two -->"].join("\n"),
+      [
+        "<!-- excerpt: final/src/parts.ts#three -->",
+        "```ts",
+        "x",
+        "```",
+        "<!-- excerpt: final/src/nope.ts#one -->",
+        "```",
+        "```",
+        "<!-- excerpt: final/src/parts.ts#two -->",
+        "",
+        "<!-- excerpt: final/src/parts.ts#two@final -->",
+        "```ts",
+        "```",
+        "<!-- excerpt: final/src/parts.ts#two -->",
+        "```ts",
+        'parts.push("two");',
+        "```",
+      ].join("\n"),
     );
     writeFileSync(path.join(fixture.root, "lessons/01-one/README.md"), README_OK);
-    const { checked, problems } = checkExcerpts(fixture.root, lessons);
-    expect(checked).toBe(4);
-    expect(problems.map((p) => `${p.file}:${p.line}: ${p.problem}`)).toEqual([
+    const { checked, problems } = await checkExcerpts(fixture.root, lessons);
+    expect(checked).toBe(6);
+    expect(problems).toEqual([
       "lessons/02-two/README.md:1: excerpt final/src/parts.ts#three: final/src/parts.ts: no block named 'three'; its blocks are: one, two",
-      "lessons/02-two/README.md:5: excerpt final/src/nope.ts#one: final/src/nope.ts does not exist",
-      "lessons/02-two/README.md:8: excerpt final/src/parts.ts#two: no fenced code block follows the comment",
+      "lessons/02-two/README.md:5: excerpt final/src/nope.ts#one: no such file final/src/nope.ts",
+      "lessons/02-two/README.md:8: excerpt final/src/parts.ts#two: missing (no code fence after the comment)",
+      'lessons/02-two/README.md:12: excerpt final/src/parts.ts#two@final: stale\n    expected: parts.push(\\"two\\");\n    found:    (end of block)',
     ]);
   });
 });

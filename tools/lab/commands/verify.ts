@@ -7,7 +7,7 @@
 //   ✓ solution 7 passes lessons 1-7 (61 tests)
 //   ✓ starter 7 fails 3 of 6 tests of lesson 7, passes lessons 1-6
 //   ...
-//   ✓ excerpts: 12 quoted in lesson READMEs, all current
+//   ✓ excerpts: 18 quoted in the READMEs, all current
 //   verify: all 19 checks pass (3m05s)
 //
 // Exit code 1 when any check fails. Each stage is one vitest process with all the test files it
@@ -57,7 +57,7 @@ export async function verifyCommand(options: VerifyOptions, course: Course, io: 
     for (const check of planStageChecks(course)) tasks.push(() => runCheck(course, check, workers));
   }
   await inPool(tasks, jobs, report);
-  report(excerptCheck(course));
+  report(await excerptCheck(course));
 
   const failed = verdicts.filter((v) => !v.ok).length;
   const time = elapsed(Date.now() - started);
@@ -119,12 +119,13 @@ function typeCheck(course: Course): Promise<Verdict> {
   });
 }
 
-function excerptCheck(course: Course): Verdict {
-  const { checked, problems } = checkExcerpts(course.root, course.lessons);
+async function excerptCheck(course: Course): Promise<Verdict> {
+  const { checked, problems } = await checkExcerpts(course.root, course.lessons);
   if (problems.length === 0) {
-    return { ok: true, lines: [checked === 0 ? "excerpts: no lesson README quotes code yet" : `excerpts: ${checked} quoted in lesson READMEs, all current`] };
+    return { ok: true, lines: [checked === 0 ? "excerpts: no README quotes code yet" : `excerpts: ${checked} quoted in the READMEs, all current`] };
   }
-  return { ok: false, lines: [`excerpts: ${problems.length} of ${checked} quotes are wrong:`, ...problems.map((p) => `${p.file}:${p.line}: ${p.problem}`)] };
+  const shown = problems.flatMap((p) => p.split("\n"));
+  return { ok: false, lines: [`excerpts: ${problems.length} of ${checked} are wrong (\`npm run gen\` rewrites them):`, ...shown.slice(0, 20), ...(shown.length > 20 ? [`... ${shown.length - 20} more lines`] : [])] };
 }
 
 /** Runs the tasks, at most `size` at a time, reporting each result as it comes. */
