@@ -85,7 +85,7 @@ export async function lessonCommand(arg: string | undefined, course: Course, io:
     io.out(congratulations(course, lesson, mine, older));
   } else {
     explainFirstFailure(results, run.unhandled, io);
-    await whatNext(course, lesson, mine, io);
+    await whatNext(course, lesson, mine, serverDidNotStart(results), io);
   }
   io.out("");
   io.out(countLine(countResults(results, run)));
@@ -145,10 +145,20 @@ function explainFirstFailure(results: readonly LessonResult[], unhandled: readon
   }
 }
 
-async function whatNext(course: Course, lesson: Lesson, mine: LessonResult, io: Io): Promise<void> {
+/** The harness's words when the server under test never printed its LISTENING line. */
+function serverDidNotStart(results: readonly LessonResult[]): boolean {
+  const first = results.flatMap((r) => r.tests).find((t) => t.state === "fail" || t.state === "error");
+  return first !== undefined && /Server (exited before printing|did not print) "LISTENING/.test(first.message);
+}
+
+async function whatNext(course: Course, lesson: Lesson, mine: LessonResult, notStarting: boolean, io: Io): Promise<void> {
   const todos = await findTodos(course.root, `${lesson.dir}/src`, lesson.id);
   const ownDone = countResults([mine]).failed === 0;
   io.out("What next");
+  if (notStarting) {
+    io.out(`  0. Your server stops before it listens, so no test can talk to it: the reason is in its`);
+    io.out(`     output above (stderr), often with the file and line. Fix that first.`);
+  }
   if (ownDone) {
     io.out(`  1. Lesson ${lesson.id}'s own tests pass; an earlier lesson's do not. Compare your changes in`);
     io.out(`     ${lesson.dir}/src with what that lesson needs (its test is named above).`);
