@@ -83,6 +83,7 @@ export function useStageServer(setup: StageServerSetup = {}): StageServer {
   let root: TempRoot | undefined;
   let server: RunningServer | undefined;
   let flags = "";
+  let startError: Error | undefined;
   const open: FtpSocket[] = [];
 
   beforeAll(async () => {
@@ -99,8 +100,10 @@ export function useStageServer(setup: StageServerSetup = {}): StageServer {
     } catch (err) {
       root.cleanup();
       root = undefined;
-      if (err instanceof Error) err.message = `[target: ${targetName()}] ${err.message}`;
-      throw err;
+      // Not thrown here: a failing beforeAll makes vitest report every test as "skipped",
+      // which reads like nothing is wrong. Each test fails with this message instead.
+      startError = err instanceof Error ? err : new Error(String(err));
+      startError.message = `[target: ${targetName()}] the server did not start, so this requirement cannot be checked:\n${startError.message}`;
     }
   });
   afterEach(() => {
@@ -114,10 +117,12 @@ export function useStageServer(setup: StageServerSetup = {}): StageServer {
 
   const ctx: StageServer = {
     get root() {
+      if (startError) throw startError;
       if (!root) throw new Error("useStageServer: the temp folder is not ready (did the server start?)");
       return root;
     },
     get server() {
+      if (startError) throw startError;
       if (!server) throw new Error("useStageServer: the server did not start (see the beforeAll error above)");
       return server;
     },
