@@ -55,7 +55,7 @@ describe("npm run verify", () => {
     const { code, io } = await lab(fixture.root, ["verify", "--no-tests"]);
     expect(code).toBe(1);
     const text = io.lines.join("\n");
-    expect(text).toContain("✗ gen --check: the generated stages are stale (run `npm run gen`):\n    lessons/01-one/src/parts.ts:3: differs");
+    expect(text).toMatch(/✗ gen --check: 1 difference from a fresh projection of final\/src, 1 stale README region; run `npm run gen` to regenerate:\n    lessons\/01-one\/src\/parts.ts:3: differs/);
     expect(text).toContain(
       "✗ excerpts: 1 of 1 are wrong (`npm run gen` rewrites them):\n    lessons/01-one/README.md:5: excerpt final/src/parts.ts#one: stale\n        expected: parts.push(\\\"one\\\");\n        found:    parts.push(\\\"uno\\\");",
     );

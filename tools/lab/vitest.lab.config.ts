@@ -16,9 +16,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Test files run in parallel (each starts its own servers); verify lowers this when it
+    // runs two stages at once.
     poolOptions: { forks: { maxForks: workers, minForks: 1 } },
-    // The stage tests start servers; a file that runs alone must not be cut short by a
-    // teardown of another. Nothing else to isolate: every test talks to its own process.
+    // No test file at all is a mistake in the request, never a pass.
     passWithNoTests: false,
   },
 });

@@ -69,8 +69,12 @@ async function genCheck(course: Course): Promise<Verdict> {
   const lines: string[] = [];
   const code = await gen(["--check"], { root: course.root, stdout: (l) => lines.push(l), stderr: (l) => lines.push(l) });
   if (code === 0) return { ok: true, lines: ["gen --check: solutions and starters equal a fresh projection of final/src"] };
-  const details = lines.flatMap((l) => l.split("\n"));
-  return { ok: false, lines: ["gen --check: the generated stages are stale (run `npm run gen`):", ...details.slice(0, 12), ...(details.length > 12 ? [`... ${details.length - 12} more lines`] : [])] };
+  // gen ends with its own summary ("gen --check: 2 differences ...; run `npm run gen` ..."):
+  // that is the headline, and the differences it listed are the details.
+  const summary = [...lines].reverse().find((l) => l.startsWith("gen --check:") || l.startsWith("gen:"));
+  const details = lines.filter((l) => l !== summary).flatMap((l) => l.split("\n"));
+  const head = summary ? `${summary.replace(/^gen: /, "gen --check: ")}` : "gen --check: failed";
+  return { ok: false, lines: [`${head}:`, ...details.slice(0, 12), ...(details.length > 12 ? [`... ${details.length - 12} more lines`] : [])] };
 }
 
 function checkTestFiles(course: Course): Verdict {
