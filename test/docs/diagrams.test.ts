@@ -160,6 +160,29 @@ describe("renderDiagram", () => {
     expect(text).toContain("%% ports renumbered in order of appearance: control 2121, passive 60000..");
   });
 
+  it("gives every 227/229 reply the next label, even when the server picked the same real port again", () => {
+    const again = { localPort: 45002, remotePort: PASSIVE.remotePort };
+    const entries = [
+      control("C", "PASV"),
+      control("S", "227 Entering Passive Mode (127,0,0,1,203,43)."),
+      data("C", PASSIVE, "open"),
+      control("C", "EPSV"),
+      control("S", "229 Entering Extended Passive Mode (|||52011|)"),
+      data("C", again, "open"),
+      control("C", "EPSV"),
+      control("S", "229 Entering Extended Passive Mode (|||52011|)"),
+    ];
+    const text = renderDiagram(recording(entries));
+    expect(text).toContain("Client->>P60000: client connects to :60000");
+    expect(text).toContain("(|||60001|)");
+    expect(text).toContain("Client->>P60001: client connects to :60001");
+    expect(text).toContain("(|||60002|)");
+    // A one-port range has one label.
+    const one = renderDiagram(recording(entries, { range: { real: { from: 52011, to: 52011 }, shown: { from: 60000, to: 60000 } } }));
+    expect(one).not.toContain("60001");
+    expect(one.match(/\(\|\|\|60000\|\)/g)).toHaveLength(2);
+  });
+
   it("draws an upload: the client sends the bytes and closes the data connection", () => {
     const entries = [
       control("C", "STOR up.txt"),

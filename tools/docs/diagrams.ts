@@ -10,7 +10,9 @@
 //   scenario's script fixes by waiting for each reply.
 // - Ports. Real ports are replaced by stable labels, in order of first appearance: the
 //   control port is 2121; passive (server data) ports 60000, 60001... or, with a --range, the
-//   lowest ports of the range shown; client data ports (PORT/EPRT) 50001, 50002... The numbers
+//   lowest ports of the range shown (each 227/229 reply gets the next label, even when the
+//   server happened to pick the same real port again); client data ports (PORT/EPRT) 50001,
+//   50002... The numbers
 //   are rewritten inside replies and commands too, 227/PORT tuples recomputed (p1*256+p2).
 //   Ephemeral ports (the side of a connection that nobody chose) are not drawn at all.
 // - Payloads. Data is drawn as one message per transfer and direction: "LIST output, 3 lines"
@@ -91,7 +93,8 @@ export function orderEvents(entries: readonly TranscriptEntry[], notes: readonly
   const connOf = (e: TranscriptEntry): DataConn => {
     const key = `${e.localPort}/${e.remotePort}`;
     let conn = conns.get(key);
-    if (!conn) {
+    // An "open" starts a new connection even if both ports were used before.
+    if (!conn || e.event === "open") {
       conn = { localPort: e.localPort, remotePort: e.remotePort, opener: null };
       conns.set(key, conn);
     }
@@ -204,12 +207,19 @@ export class PortLabels {
     this.labels.set(controlPort, { shown: SHOWN_CONTROL_PORT, role: "control" });
   }
 
-  /** The label of a passive (server data) port, giving it the next one if it is new. */
-  passivePort(port: number): number {
+  /**
+   * The label of a passive (server data) port, giving it the next one if it is new, or when
+   * `announced`: every 227/229 reply opens a new passive port, so it gets the next label even
+   * when the server happened to pick the same real port again (it picks at random within a
+   * range). With a range, labels go round within the range shown.
+   */
+  passivePort(port: number, announced = false): number {
     const known = this.labels.get(port);
-    if (known) return known.shown;
-    const base = this.range ? this.range.shown.from : SHOWN_PASSIVE_BASE;
-    const shown = base + this.passive++;
+    if (known && !announced) return known.shown;
+    const k = this.passive++;
+    const shown = this.range
+      ? this.range.shown.from + (k % (this.range.shown.to - this.range.shown.from + 1))
+      : SHOWN_PASSIVE_BASE + k;
     this.labels.set(port, { shown, role: "passive" });
     return shown;
   }
@@ -303,26 +313,20 @@ export function renderDiagram(recording: Recording): string {
   const items = orderEvents(recording.entries, recording.notes);
   const labels = new PortLabels(recording.controlPort, recording.range);
 
-  // First pass: labels in order of first appearance, and which side each data connection's
-  // chosen port is on.
-  for (const item of items) {
-    if (item.kind === "line") {
-      const named = portInLine(item.dir, item.text);
-      if (named?.role === "passive") labels.passivePort(named.port);
-      if (named?.role === "client-data") labels.clientDataPort(named.port);
-    } else if (item.kind === "data-open") {
-      if (item.dir === "C") labels.passivePort(item.conn.remotePort);
-      else labels.clientDataPort(item.conn.localPort);
+  // One pass, in order: a port gets its label where it first appears (a 227/229 reply, a
+  // PORT/EPRT command, a connection), and each data connection keeps the lane of its chosen
+  // (listening) port: the server's for passive mode, the client's for active mode.
+  const laneOfConn = new Map<DataConn, { id: string; side: "server" | "client"; port: number }>();
+  const laneOf = (conn: DataConn) => {
+    let lane = laneOfConn.get(conn);
+    if (!lane) {
+      const passive = conn.opener === "C" || (conn.opener === null && labels.labels.get(conn.remotePort)?.role === "passive");
+      const port = passive ? labels.passivePort(conn.remotePort) : labels.clientDataPort(conn.localPort);
+      lane = passive ? { id: `P${port}`, side: "server", port } : { id: `A${port}`, side: "client", port };
+      laneOfConn.set(conn, lane);
     }
-  }
-  /** The lane a data connection is drawn to: its chosen (listening) port's side. */
-  const laneOf = (conn: DataConn): { id: string; side: "server" | "client" } => {
-    const passive = conn.opener === "C" || (conn.opener === null && labels.labels.get(conn.remotePort)?.role === "passive");
-    if (passive) return { id: `P${labels.passivePort(conn.remotePort)}`, side: "server" };
-    return { id: `A${labels.clientDataPort(conn.localPort)}`, side: "client" };
+    return lane;
   };
-
-  // Second pass: the messages.
   const rewrite = (text: string) => labels.rewrite(recording.rootDir ? text.split(recording.rootDir).join(SHOWN_ROOT) : text);
   const lanes = new Map<string, string>();
   const body: string[] = [];
@@ -331,10 +335,14 @@ export function renderDiagram(recording: Recording): string {
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     switch (item.kind) {
-      case "line":
+      case "line": {
+        const named = portInLine(item.dir, item.text);
+        if (named?.role === "passive") labels.passivePort(named.port, true);
+        if (named?.role === "client-data") labels.clientDataPort(named.port);
         if (item.dir === "C") command = item.text.trim().split(/\s+/)[0]!.toUpperCase();
         say(item.dir === "C" ? "Client" : "Server", item.dir === "C" ? "Server" : "Client", item.dir, rewrite(item.text));
         break;
+      }
       case "control-open":
         say("Client", "Server", "C", `client connects to :${SHOWN_CONTROL_PORT}`);
         break;
@@ -351,7 +359,7 @@ export function renderDiagram(recording: Recording): string {
       case "data-bytes":
       case "data-close": {
         const lane = laneOf(item.conn);
-        const port = Number(lane.id.slice(1));
+        const port = lane.port;
         lanes.set(lane.id, lane.side === "server" ? `Server data :${port}` : `Client data :${port}`);
         // The end of the connection that is not the lane is drawn on Client or Server.
         const clientEnd = lane.side === "client" ? lane.id : "Client";
