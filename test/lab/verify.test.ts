@@ -37,7 +37,7 @@ describe("npm run verify", () => {
       [
         "✓ excerpts: 1 quoted in the READMEs, all current",
         "✓ final passes lessons 1-2 (4 tests)",
-        "✓ gen --check: solutions and starters equal a fresh projection of final/src",
+        "✓ gen --check: solutions, starters and README regions are up to date (1 excerpt, 0 diagrams in 1 README)",
         "✓ solution 1 passes lesson 1 (2 tests)",
         "✓ solution 2 passes lessons 1-2 (4 tests)",
         "✓ stage tests: test/lessons has a test file for each of the 2 lessons",

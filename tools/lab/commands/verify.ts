@@ -1,6 +1,6 @@
 // `npm run verify` (maintainers, and CI): is the course sound? One line per check, ✓ or ✗:
 //
-//   ✓ gen --check: solutions and starters equal a fresh projection of final/src
+//   ✓ gen --check: solutions, starters and README regions are up to date (18 excerpts, ...)
 //   ✓ type-check: every solution and starter compiles (tsconfig.stages.json)
 //   ✓ stage tests: test/lessons has a test file for each of the 7 lessons
 //   ✓ final passes lessons 1-7 (61 tests)
@@ -68,7 +68,10 @@ export async function verifyCommand(options: VerifyOptions, course: Course, io: 
 async function genCheck(course: Course): Promise<Verdict> {
   const lines: string[] = [];
   const code = await gen(["--check"], { root: course.root, stdout: (l) => lines.push(l), stderr: (l) => lines.push(l) });
-  if (code === 0) return { ok: true, lines: ["gen --check: solutions and starters equal a fresh projection of final/src"] };
+  if (code === 0) {
+    const counts = /\((.*)\)\s*$/.exec(lines.join(" "))?.[1];
+    return { ok: true, lines: [`gen --check: solutions, starters and README regions are up to date${counts ? ` (${counts})` : ""}`] };
+  }
   // gen ends with its own summary ("gen --check: 2 differences ...; run `npm run gen` ..."):
   // that is the headline, and the differences it listed are the details.
   const summary = [...lines].reverse().find((l) => l.startsWith("gen --check:") || l.startsWith("gen:"));
