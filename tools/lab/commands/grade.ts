@@ -10,6 +10,7 @@
 //         ✗ EPSV › answers 229 with the port
 //     ✗ lesson 3  0/4 tests   0/10 points
 //   Score 18.33/30. Wrote .lab/grade-3/results.json and .lab/grade-3/junit.xml
+//   Classroom step lesson-3: 0/10 points (awarded when every test of lessons 1-3 passes)
 //   13 passed, 5 failed
 //
 // Exit code 0 only when every test passes. Everything is a flag (GitHub Classroom's grader
@@ -57,6 +58,10 @@ export async function gradeCommand(options: GradeOptions, course: Course, io: Io
   const relative = path.relative(process.env["INIT_CWD"] ?? process.cwd(), outDir) || ".";
   const shown = relative.startsWith("..") ? outDir : relative;
   io.out(`Score ${totalScore(result)}/${maxScore}. Wrote ${shown}/results.json and ${shown}/junit.xml`);
+  // The Classroom step for this lesson is all-or-nothing (its command grader awards max-score
+  // on exit 0): the per-test shares above show progress, this line shows the grade.
+  const stepPoints = result.status === "pass" ? lesson.points : 0;
+  io.out(`Classroom step lesson-${lesson.id}: ${stepPoints}/${lesson.points} points (awarded when every test of lessons 1-${lesson.id} passes)`);
   const passed = graded.filter((t) => t.status === "pass").length;
   io.out(countLine({ passed, failed: graded.length - passed, skipped: 0 }));
   return result.status === "pass" ? 0 : 1;
