@@ -33,7 +33,7 @@ export function renderWorkflow(lessons: readonly Lesson[]): string {
     "# GitHub Classroom autograding for ftp-lab: one step per lesson, worth the lesson's points",
     "# when every stage test of lessons 1..N passes against the learner's lessons/NN-slug/src.",
     "# Written from lessons/manifest.json by tools/lab/classroom-workflow.ts: do not edit by hand,",
-    "# run `npx tsx tools/lab/classroom-workflow.ts` instead. See docs/teacher-guide.md.",
+    "# run `npx tsx tools/lab/classroom-workflow.ts` instead. See docs/teachers.md.",
     "name: Autograding Tests",
     "'on':",
     "  - push",
