@@ -15,7 +15,7 @@
  * Run against your starter:  FTP_TARGET=lessons/03-masquerade npx vitest run test/lessons/03-masquerade.test.ts
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { makeTempRoot, type FtpSocket, type TempRoot } from "../harness/index.ts";
+import { makeTempRoot, runCli, targetEntry, type FtpSocket, type TempRoot } from "../harness/index.ts";
 import {
   download,
   expectAllowed,
@@ -23,7 +23,6 @@ import {
   failWith,
   lastReplyWith,
   listNames,
-  runStage,
   useStageServer,
   type StageServer,
 } from "./stage-helpers.ts";
@@ -118,7 +117,7 @@ describe.concurrent("a bad masquerade setting stops the server at start", () => 
     root = makeTempRoot();
   });
   afterAll(() => root.cleanup());
-  const run = (...flags: string[]) => runStage(["-i", "127.0.0.1", "-p", "0", "-d", root.dir, ...flags]);
+  const run = (...flags: string[]) => runCli(["-i", "127.0.0.1", "-p", "0", "-d", root.dir, ...flags], { entry: targetEntry(), stopWhenListening: true });
 
   it("--nat-address 300.1.1.1 (not an IPv4 address) stops the server: exit code 2 and an error naming the value", async () => {
     expectStartupError(await run("--nat-address", "300.1.1.1"), ["300.1.1.1"], "--nat-address 300.1.1.1 (300 is not a byte)");

@@ -21,7 +21,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { expectBytes, expectPrefix, makeTempRoot, type FtpSocket, type TempRoot } from "../harness/index.ts";
+import { expectBytes, expectPrefix, makeTempRoot, runCli, targetEntry, type FtpSocket, type TempRoot } from "../harness/index.ts";
 import {
   diskNames,
   download,
@@ -35,7 +35,6 @@ import {
   lastReplyLine,
   listing,
   numbered,
-  runStage,
   upload,
   useStageServer,
 } from "./stage-helpers.ts";
@@ -150,7 +149,7 @@ describe.concurrent("a mistake in the users file stops the server with FILE:LINE
     const file = root.path(name);
     const text = lines.join("\n") + "\n";
     fs.writeFileSync(file, text);
-    const run = await runStage(["-i", "127.0.0.1", "-p", "0", "-d", root.dir, "--users", file]);
+    const run = await runCli(["-i", "127.0.0.1", "-p", "0", "-d", root.dir, "--users", file], { entry: targetEntry(), stopWhenListening: true });
     expectStartupError(run, [`${name}:${line}`, ...mentions], what, numbered(name, text));
   }
 
@@ -255,7 +254,7 @@ describe("a mistake in the config file stops the server with FILE:LINE", () => {
     const text = "[server]\nbaner = Hello lab\n";
     const file = path.join(root.dir, "ftpd.ini");
     fs.writeFileSync(file, text);
-    const run = await runStage(["-i", "127.0.0.1", "-p", "0", "-d", root.dir, "-c", file]);
+    const run = await runCli(["-i", "127.0.0.1", "-p", "0", "-d", root.dir, "-c", file], { entry: targetEntry(), stopWhenListening: true });
     expectStartupError(
       run,
       ["ftpd.ini:2", /did you mean/i, "banner"],

@@ -31,7 +31,7 @@ import {
   useStageServer,
   type LogEntry,
   type StageServer,
-} from "./late-stage-helpers.ts";
+} from "./stage-helpers.ts";
 
 /** "100K" on the command line: 100 × 1024 bytes per second. */
 const RATE = 100 * 1024;
@@ -200,7 +200,7 @@ const isWarning = (e: LogEntry) => e.level === "warn" || e.level === "warning" |
 describe.concurrent("lesson 5: --log-file writes one JSON object per line", () => {
   const stage = useStageServer({
     files: { "home/data.bin": DATA },
-    args: (root) => ["--user", `anna:${PASSWORD}:elradfmw:${root.path("home")}`, "--auth-failed-delay", "0", "--log-file", root.path("ftpd.log")],
+    args: (root) => ["--user", `anna:${PASSWORD}:elradfmw:${root.path("home")}`, "--log-file", root.path("ftpd.log")],
   });
   const log = () => stage.root.path("ftpd.log");
 

@@ -35,7 +35,7 @@ import {
   toolFailure,
   useStageServer,
   type StageServer,
-} from "./late-stage-helpers.ts";
+} from "./stage-helpers.ts";
 
 const DATA = payload(200 * 1024 + 13, 6); // every byte value, \r and \n included
 const FILES = { "data.bin": DATA, "hello.txt": "hello, active mode\n", "docs/guide.txt": "read me\n" };
@@ -260,7 +260,7 @@ describe.concurrent("lesson 6: PORT and EPRT, the server connects to the client"
 });
 
 describe.skipIf(v6Problem !== null)(`lesson 6: EPRT over IPv6 (server on ::1)${v6Problem ? ` (skipped: ::1 unusable here: ${v6Problem})` : ""}`, () => {
-  const stage = useStageServer({ files: FILES, host: "::1" });
+  const stage = useStageServer({ files: FILES, listen: "::1" });
 
   it("EPRT |2|::1|port| is answered 200, and RETR arrives over a connection the server opens to [::1]", async () => {
     await stage.session(async (ftp) => {

@@ -37,7 +37,7 @@ import {
   targetEntry,
   type RunningServer,
 } from "../harness/index.ts";
-import { REPLY_MS, expectTransferComplete, indent, listingLines, loopbackProblem, sleep, useStageServer } from "./late-stage-helpers.ts";
+import { REPLY_MS, expectTransferComplete, indent, listingLines, loopbackProblem, sleep, useStageServer } from "./stage-helpers.ts";
 
 const PUBLIC = "203.0.113.7"; // a documentation address (RFC 5737) standing in for the router's public one
 const PRIVATE = "192.168.1.10";
@@ -168,7 +168,7 @@ const e2eRange = randomRange();
 const e2eArgs = ["--range", e2eRange.text, "--nat-address", PUBLIC];
 
 describe.concurrent(`lesson 7: a server set up for a router (-i 0.0.0.0 ${e2eArgs.join(" ")})`, () => {
-  const stage = useStageServer({ files: { "pub.txt": "from behind the router\n" }, host: "0.0.0.0", args: e2eArgs });
+  const stage = useStageServer({ files: { "pub.txt": "from behind the router\n" }, listen: "0.0.0.0", args: e2eArgs });
   const cmd = () => repro("0.0.0.0", e2eArgs);
 
   it("prints one line 'Behind a router:' naming the control port, the passive range and the announced address, and no warning", async () => {

@@ -10,24 +10,27 @@
  *
  *   FTP_TARGET=lessons/02-passive-ports npx vitest run test/lessons/02-passive-ports.test.ts
  *
- * When a check fails, the message says what was sent, what came back, the likely cause, and a
- * `printf ... | nc` line to replay the session by hand against a server you started yourself.
+ * Everything here talks to the server only through its command line and its sockets. Every
+ * wait has a time limit, and when a check fails, the message says what was sent, what came
+ * back, the likely cause, and how to try it by hand (e.g. a `printf ... | nc` line to replay
+ * the session against a server you started yourself).
  */
-import { spawn } from "node:child_process";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import {
   FtpSocket,
   HarnessError,
-  REPO_ROOT,
+  describeRun,
   expectCode,
   makeTempRoot,
-  parseListeningLine,
   reproLine,
   shellQuote,
   startServer,
   targetEntry,
+  type CliRun,
   type FtpSocketOptions,
   type Reply,
   type RunningServer,
@@ -42,12 +45,24 @@ export function targetName(): string {
   return process.env.FTP_TARGET?.trim() || "final";
 }
 
-function indent(text: string, by = "    "): string {
-  return text
-    .trimEnd()
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Indent every line of `text` (an empty text shows as "(empty)"), for messages. */
+export function indent(text: string, by = "    "): string {
+  const body = text.trimEnd();
+  if (!body) return `${by}(empty)`;
+  return body
     .split("\n")
     .map((l) => by + l)
     .join("\n");
+}
+
+/** The last `n` lines of a text, for messages. */
+export function lastLines(text: string, n = 15): string {
+  const lines = text.trimEnd().split("\n");
+  return (lines.length > n ? ["…", ...lines.slice(-n)] : lines).join("\n");
 }
 
 // ---- one server per describe -------------------------------------------------------------
@@ -59,32 +74,47 @@ export interface StageServerSetup {
   args?: string[] | ((root: TempRoot) => string[] | Promise<string[]>);
   /** Pass `-d <temp folder>` (default true). */
   serveRoot?: boolean;
-  /** Passed as -i (default 127.0.0.1). Clients always connect over loopback. */
+  /** Passed as -i (default 127.0.0.1). Clients connect to it (over loopback for 0.0.0.0 and ::). */
   listen?: string;
 }
 
 export interface StageServer {
   readonly root: TempRoot;
   readonly server: RunningServer;
-  /** Where clients connect: the LISTENING address, or 127.0.0.1 when listening on 0.0.0.0. */
+  /** Where clients connect: the LISTENING address, or loopback when listening on 0.0.0.0 or ::. */
   readonly host: string;
   readonly port: number;
-  /** A raw control connection (closed automatically after each test). */
+  /**
+   * A raw control connection, greeting (220) checked. Closed after the test, or at the end of
+   * the describe block when its tests run concurrently.
+   */
   connect(opts?: FtpSocketOptions): Promise<FtpSocket>;
-  /** connect() + USER/PASS, expecting 331 then 230. */
-  login(user: string, password: string, opts?: FtpSocketOptions): Promise<FtpSocket>;
+  /** connect() + USER/PASS, expecting 331 then 230. Default: anonymous. */
+  login(user?: string, password?: string, opts?: FtpSocketOptions): Promise<FtpSocket>;
+  /** Log in, run `fn`, and always close the connection (safe with concurrent tests). */
+  session<T>(fn: (ftp: FtpSocket) => Promise<T>, user?: string, password?: string): Promise<T>;
+  /** The server's command line and its recent output, for failure messages. */
+  about(): string;
 }
 
 /**
- * Call inside a describe(): starts one server for the block (beforeAll) and stops it at the
- * end (afterAll). Wrong passwords are answered at once (--auth-failed-delay 0).
+ * Call inside a describe(): starts one server for the block (beforeAll), from the stage under
+ * test ($FTP_TARGET) with its own temp folder, and stops it at the end (afterAll). Wrong
+ * passwords are answered at once (--auth-failed-delay 0).
+ *
+ * A server that does not start does not fail the beforeAll (vitest would then report every
+ * test as skipped, which reads like nothing is wrong): each test fails with the start-up error.
  */
 export function useStageServer(setup: StageServerSetup = {}): StageServer {
   let root: TempRoot | undefined;
   let server: RunningServer | undefined;
   let flags = "";
   let startError: Error | undefined;
-  const open: FtpSocket[] = [];
+  const open = new Set<FtpSocket>();
+  const closeAll = () => {
+    for (const s of open) s.destroy();
+    open.clear();
+  };
 
   beforeAll(async () => {
     root = makeTempRoot(setup.files ?? {});
@@ -100,25 +130,24 @@ export function useStageServer(setup: StageServerSetup = {}): StageServer {
     } catch (err) {
       root.cleanup();
       root = undefined;
-      // Not thrown here: a failing beforeAll makes vitest report every test as "skipped",
-      // which reads like nothing is wrong. Each test fails with this message instead.
       startError = err instanceof Error ? err : new Error(String(err));
       startError.message = `[target: ${targetName()}] the server did not start, so this requirement cannot be checked:\n${startError.message}`;
     }
   });
-  afterEach(() => {
-    for (const s of open.splice(0)) s.destroy();
+  afterEach((ctx) => {
+    // Concurrent tests share the open connections: closing them here would cut the others'.
+    if (!ctx.task.concurrent) closeAll();
   });
   afterAll(async () => {
-    for (const s of open.splice(0)) s.destroy();
+    closeAll();
     await server?.stop();
     root?.cleanup();
   });
 
-  const ctx: StageServer = {
+  const stage: StageServer = {
     get root() {
       if (startError) throw startError;
-      if (!root) throw new Error("useStageServer: the temp folder is not ready (did the server start?)");
+      if (!root) throw new Error("useStageServer: the temp folder is not ready (used outside a test?)");
       return root;
     },
     get server() {
@@ -127,25 +156,38 @@ export function useStageServer(setup: StageServerSetup = {}): StageServer {
       return server;
     },
     get host() {
-      const h = ctx.server.host;
+      const h = stage.server.host;
       return h === "0.0.0.0" ? "127.0.0.1" : h === "::" ? "::1" : h;
     },
     get port() {
-      return ctx.server.port;
+      return stage.server.port;
     },
     async connect(opts = {}) {
-      const ftp = await FtpSocket.connect(ctx.host, ctx.port, { timeoutMs: REPLY_MS, ...opts });
-      open.push(ftp);
+      const ftp = await FtpSocket.connect(stage.host, stage.port, { timeoutMs: REPLY_MS, ...opts });
+      open.add(ftp);
+      void ftp.closed().then(() => open.delete(ftp));
       expectCode(ftp.greeting, 220, ftp.context("a new connection must be greeted with 220 (service ready)"));
       return ftp;
     },
-    async login(user, password, opts = {}) {
-      const ftp = await ctx.connect(opts);
+    async login(user = "anonymous", password = "learner@example.com", opts = {}) {
+      const ftp = await stage.connect(opts);
       await loginOn(ftp, user, password, flags);
       return ftp;
     },
+    async session(fn, user, password) {
+      const ftp = await stage.login(user, password);
+      try {
+        return await fn(ftp);
+      } finally {
+        ftp.destroy();
+      }
+    },
+    about() {
+      const s = stage.server;
+      return [`  server:    ${s.command}`, `  server stdout:\n${indent(lastLines(s.stdout()))}`, `  server stderr:\n${indent(lastLines(s.stderr()))}`].join("\n");
+    },
   };
-  return ctx;
+  return stage;
 }
 
 /**
@@ -204,6 +246,12 @@ async function binary(ftp: FtpSocket): Promise<void> {
   await ftp.sendExpect("TYPE I", 200, "TYPE I (binary) must be accepted with 200");
 }
 
+/** The final reply of a transfer (after 150), which must be 226. */
+export async function expectTransferComplete(ftp: FtpSocket, what: string, timeoutMs = REPLY_MS): Promise<Reply> {
+  const reply = await ftp.readReply(timeoutMs);
+  return expectCode(reply, 226, ftp.context(`after ${what} the server closes the data connection and says 226 (transfer complete)`));
+}
+
 /**
  * PASV (or EPSV), then a download-like command (LIST, NLST, RETR): reads the data connection
  * to its end. A refusal (4xx/5xx instead of 150) is returned, not thrown: check it yourself.
@@ -217,16 +265,17 @@ export async function download(ftp: FtpSocket, command: string, mode: "PASV" | "
     return { first, final: first, data: Buffer.alloc(0) };
   }
   expectCode(first, [125, 150], ftp.context(`${command} must say 150 (or 125) before sending over the data connection`));
-  const data = await ds.readAll();
-  const final = expectCode(await ftp.readReply(), 226, ftp.context(`${command} must end with 226 once everything was sent and the data connection closed`));
+  const data = await ds.readAll(REPLY_MS);
+  const final = await expectTransferComplete(ftp, command);
   return { first, final, data };
 }
 
 /**
  * PASV (or EPSV), then an upload command (STOR, APPE): sends `data` and closes the data
  * connection (that is how a client marks the end). A refusal is returned, not thrown.
+ * `finalMs`: how long the 226 may take (longer for a throttled upload).
  */
-export async function upload(ftp: FtpSocket, command: string, data: string | Buffer, mode: "PASV" | "EPSV" = "PASV"): Promise<Transfer> {
+export async function upload(ftp: FtpSocket, command: string, data: string | Buffer, mode: "PASV" | "EPSV" = "PASV", finalMs = REPLY_MS): Promise<Transfer> {
   await binary(ftp);
   const ds = await ftp.openPassiveData(mode);
   const first = await ftp.send(command);
@@ -236,7 +285,7 @@ export async function upload(ftp: FtpSocket, command: string, data: string | Buf
   }
   expectCode(first, [125, 150], ftp.context(`${command} must say 150 (or 125) before reading the data connection`));
   await ds.end(typeof data === "string" ? Buffer.from(data, "utf8") : data);
-  const final = expectCode(await ftp.readReply(), 226, ftp.context(`${command} must end with 226 once the upload is on disk`));
+  const final = await expectTransferComplete(ftp, command, finalMs);
   return { first, final, data: Buffer.alloc(0) };
 }
 
@@ -250,79 +299,55 @@ export function expectRefused(ftp: FtpSocket, t: Transfer, code: number, why: st
   expectCode(t.first, code, ftp.context(why));
 }
 
+/** download() that must be allowed: the data received (RETR x, LIST ...), with 150 and 226 checked. */
+export async function passiveRead(ftp: FtpSocket, command: string, mode: "PASV" | "EPSV" = "PASV", host?: string): Promise<Buffer> {
+  const t = await download(ftp, command, mode, host);
+  expectAllowed(ftp, t, `${command} starts a transfer over the data connection opened after ${mode}`);
+  return t.data;
+}
+
+/** upload() of STOR `name` over PASV that must be allowed; the 226 may take 30 s (throttling). */
+export async function passiveStore(ftp: FtpSocket, name: string, data: Buffer): Promise<void> {
+  const t = await upload(ftp, `STOR ${name}`, data, "PASV", 30_000);
+  expectAllowed(ftp, t, `STOR ${name} starts an upload`);
+}
+
+/** The non-empty lines of a listing (LIST or NLST data), without their \r\n. */
+export function listingLines(listing: Buffer): string[] {
+  return listing
+    .toString("utf8")
+    .split("\n")
+    .map((l) => l.replace(/\r$/, ""))
+    .filter((l) => l.trim() !== "");
+}
+
 /**
  * The names in a LIST reply (Unix `ls -l` style lines: the name is what follows the time), in
  * sorted order.
  */
 export function listNames(data: Buffer): string[] {
   const lsLine = /^\S{10}\s+\d+\s+\S+\s+\S+\s+\d+\s+\S+\s+\S+\s+\S+ (.+)$/;
-  return data
-    .toString("utf8")
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== "" && !/^total \d+/.test(l))
+  return listingLines(data)
+    .filter((l) => !/^total \d+/.test(l))
     .map((l) => lsLine.exec(l)?.[1] ?? l)
     .sort();
 }
 
 /** LIST over PASV: the names listed (throws an explained error unless it ends with 226). */
 export async function listing(ftp: FtpSocket, path = "", mode: "PASV" | "EPSV" = "PASV", host?: string): Promise<string[]> {
-  const cmd = path ? `LIST ${path}` : "LIST";
-  const t = await download(ftp, cmd, mode, host);
-  expectAllowed(ftp, t, `${cmd} must be allowed here`);
-  return listNames(t.data);
+  return listNames(await passiveRead(ftp, path ? `LIST ${path}` : "LIST", mode, host));
 }
 
-// ---- the server run to completion (for start-up errors) ----------------------------------
-
-export interface StageRun {
-  command: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** The server printed LISTENING (it started instead of refusing) and was stopped. */
-  listened: boolean;
-  timedOut: boolean;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Run the target server with `args` (nothing added) until it exits. If it prints LISTENING it
- * started after all: it is stopped and `listened` is set. Killed after `timeoutMs`.
- */
-export function runStage(args: string[], timeoutMs = 15_000): Promise<StageRun> {
-  const argv = ["--import", "tsx", targetEntry(), ...args];
-  const command = [process.execPath, ...argv].map(shellQuote).join(" ");
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, argv, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let listened = false;
-    let timedOut = false;
-    proc.stdout.setEncoding("utf8").on("data", (c: string) => {
-      stdout += c;
-      if (!listened && stdout.split("\n").some((l) => parseListeningLine(l.replace(/\r$/, "")))) {
-        listened = true;
-        proc.kill("SIGKILL");
-      }
-    });
-    proc.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      proc.kill("SIGKILL");
-    }, timeoutMs);
-    proc.once("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ command, code, signal, listened, timedOut, stdout, stderr });
-    });
-  });
-}
+// ---- the server run to completion (start-up errors) --------------------------------------
+//
+// Run it with the harness: runCli(args, { entry: targetEntry(), stopWhenListening: true }).
 
 /**
  * The run must have stopped at start-up with exit code 2 and an error on stderr containing
  * every string (or matching every pattern) in `mentions`, e.g. the file and line. Explains
  * what happened otherwise.
  */
-export function expectStartupError(run: StageRun, mentions: Array<string | RegExp>, what: string, extra = ""): void {
+export function expectStartupError(run: CliRun, mentions: Array<string | RegExp>, what: string, extra = ""): void {
   const problems: string[] = [];
   if (run.listened) problems.push("the server started (printed LISTENING) instead of refusing to start");
   else if (run.timedOut) problems.push("the server neither started nor exited (killed after the time limit)");
@@ -334,10 +359,8 @@ export function expectStartupError(run: StageRun, mentions: Array<string | RegEx
     [
       `${what}: the server must refuse to start with exit code 2 and one clear error line, but ${problems.join("; ")}.`,
       ...(extra ? [extra.trimEnd()] : []),
-      `  command:   ${run.command}`,
-      `  stdout:\n${indent(run.stdout || "(empty)")}`,
-      `  stderr:\n${indent(run.stderr || "(empty)")}`,
-      `  target:    ${targetName()}`,
+      describeRun(run),
+      `  target:  ${targetName()}`,
     ].join("\n"),
   );
 }
@@ -428,4 +451,173 @@ export function lastReplyLine(ftp: FtpSocket): string {
     .split("\n")
     .filter((l) => l.startsWith("S: "));
   return (s[s.length - 1] ?? "").slice(3);
+}
+
+/** Can we listen on `host` and connect to it? Returns why not, or null when it works. */
+export async function loopbackProblem(host: string): Promise<string | null> {
+  const srv = net.createServer((s) => {
+    s.on("error", () => {});
+    s.end();
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      srv.once("error", reject);
+      srv.listen(0, host, () => resolve());
+    });
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve, reject) => {
+      const c = net.connect({ host, port }, () => {
+        c.destroy();
+        resolve();
+      });
+      c.once("error", reject);
+      c.setTimeout(2000, () => {
+        c.destroy();
+        reject(new Error("connect timeout"));
+      });
+    });
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    srv.close();
+  }
+}
+
+// ---- test data and times -------------------------------------------------------------------
+
+export function sha256(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/**
+ * Deterministic test content that contains every byte value, \r and \n included, so that
+ * any conversion (ASCII mode, a text decoder) or truncation shows up as a difference.
+ */
+export function payload(size: number, seed = 1): Buffer {
+  const b = Buffer.alloc(size);
+  let x = (seed * 2654435761) >>> 0;
+  for (let i = 0; i < size; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    b[i] = (x >>> 16) & 0xff;
+  }
+  return b;
+}
+
+/** Milliseconds `fn` took, with its result. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: Math.round(performance.now() - t0), value };
+}
+
+/** Poll `check` every 50 ms until it returns something other than undefined; fail after `ms`. */
+export async function waitFor<T>(check: () => T | undefined, ms: number, what: () => string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new HarnessError(`Waited ${ms} ms for ${what()}`);
+    await sleep(50);
+  }
+}
+
+// ---- JSON-lines log files --------------------------------------------------------------------
+
+export type LogEntry = Record<string, unknown>;
+
+/**
+ * Every line of a JSON-lines file, parsed. A line that is not one JSON object fails with its
+ * number and text. A missing file is an empty list. An unfinished last line (no \n yet: the
+ * server may be writing it right now) is left out.
+ */
+export function readJsonLines(file: string): LogEntry[] {
+  if (!fs.existsSync(file)) return [];
+  const text = fs.readFileSync(file, "utf8");
+  const lines = text.split("\n");
+  lines.pop(); // "" after the last \n, or a line still being written
+  return lines
+    .map((line, i) => ({ line, n: i + 1 }))
+    .filter(({ line }) => line.trim() !== "")
+    .map(({ line, n }) => {
+      let v: unknown;
+      try {
+        v = JSON.parse(line);
+      } catch {
+        v = undefined;
+      }
+      if (typeof v !== "object" || v === null || Array.isArray(v)) {
+        throw new HarnessError(
+          `Line ${n} of the log file ${file} is not one JSON object:\n    ${line.slice(0, 300)}\n` +
+            `  cause:     a log file for machines has exactly one JSON object per line, like {"level":"info","msg":"login","user":"anna"}; ` +
+            `no plain text, no pretty-printing over several lines.`,
+        );
+      }
+      return v as LogEntry;
+    });
+}
+
+/** The file's text, for messages. */
+export function fileText(file: string): string {
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "(the file does not exist)";
+}
+
+// ---- running a real client (curl, lftp) -----------------------------------------------------
+
+export interface ToolRun {
+  /** The command line, ready to paste into a terminal. */
+  command: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** Set when the program could not be started at all (e.g. not installed). */
+  spawnError?: string;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Run a program (no shell) to its end or its time limit; never throws. */
+export function runTool(file: string, args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<ToolRun> {
+  const command = [file, ...args].map(shellQuote).join(" ");
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { timeout: opts.timeoutMs ?? 20_000, killSignal: "SIGKILL", encoding: "buffer", maxBuffer: 64 * 1024 * 1024, ...(opts.cwd ? { cwd: opts.cwd } : {}) },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null; code?: unknown }) | null;
+        const spawnError = e && typeof e.code === "string" ? `${e.code}: ${e.message}` : undefined;
+        resolve({
+          command,
+          code: e ? (typeof e.code === "number" ? e.code : null) : 0,
+          signal: e?.signal ?? null,
+          timedOut: Boolean(e?.killed),
+          ...(spawnError ? { spawnError } : {}),
+          stdout: Buffer.from(stdout),
+          stderr: Buffer.from(stderr).toString("utf8"),
+        });
+      },
+    );
+  });
+}
+
+/** A failed client run, explained: the command to paste, how it ended, its log and the server's. */
+export function toolFailure(headline: string, r: ToolRun, cause: string, stage?: StageServer): HarnessError {
+  const ended = r.spawnError
+    ? `could not start (${r.spawnError}); install it (Debian/Ubuntu: sudo apt-get install curl lftp)`
+    : r.timedOut
+      ? "still running at the time limit (killed)"
+      : r.signal
+        ? `killed by ${r.signal}`
+        : `exit code ${r.code}`;
+  return new HarnessError(
+    [
+      headline,
+      `  cause:     ${cause}`,
+      `  reproduce: ${r.command}`,
+      `  ended:     ${ended}`,
+      `  client log (last lines):\n${indent(lastLines(r.stderr, 30))}`,
+      ...(stage ? [stage.about()] : []),
+    ].join("\n"),
+  );
 }
