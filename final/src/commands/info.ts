@@ -10,6 +10,9 @@
 
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
+//> final hash-option-import
+import { hashOption } from "./hash.ts";
+//<
 import { MLST_FACTS } from "../listing/format.ts";
 import { statPath } from "./listing.ts";
 import type { CommandSpec } from "./spec.ts";
@@ -87,6 +90,10 @@ export const infoCommands: CommandSpec[] = [
           s.mlstFacts = new Set(wanted.filter((f) => (MLST_FACTS as readonly string[]).includes(f)));
           return s.reply(200, `MLST OPTS ${[...s.mlstFacts].map((f) => `${f};`).join("")}`);
         }
+//> final opts-hash
+        case "HASH":
+          return hashOption(s, value);
+//<
         default:
           throw new FtpError(501, `Unknown option ${JSON.stringify(option)}.`);
       }

@@ -3,6 +3,9 @@
 
 import { dataSetupCommands } from "./data-setup.ts";
 import { fileCommands } from "./files.ts";
+//> final hash-import
+import { hashCommands } from "./hash.ts";
+//<
 import { infoCommands } from "./info.ts";
 import { listingCommands } from "./listing.ts";
 import { loginCommands } from "./login.ts";
@@ -24,6 +27,9 @@ export function buildCommandTable(): Map<string, CommandSpec> {
     ...transferCommands,
     ...fileCommands,
     siteCommand,
+//> final hash-table
+    ...hashCommands,
+//<
   ];
   for (const spec of all) {
     if (table.has(spec.name)) throw new Error(`command ${spec.name} is defined twice`);
