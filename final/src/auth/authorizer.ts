@@ -4,6 +4,9 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Permissions } from "./permissions.ts";
+//> final hash-import
+import { checkerFor, hashPassword, isStoredHash, type PasswordCheck } from "./password-hash.ts";
+//<
 
 export interface Account {
   name: string;
@@ -25,6 +28,10 @@ export const ANONYMOUS_NAMES = ["anonymous", "ftp"];
 interface StoredUser {
   account: Account;
   passwordDigest: Buffer;
+//> final stored-check
+  /** Set for a stored hash (scrypt, md5) instead of a plain password. */
+  check?: PasswordCheck;
+//<
 }
 
 /**
@@ -46,6 +53,9 @@ function digest(password: string): Buffer {
 export class VirtualUsers implements Authorizer {
   private readonly users = new Map<string, StoredUser>();
   private anonymous: Account | null = null;
+//> final dummy-check
+  private dummyCheck: Promise<PasswordCheck> | undefined;
+//<
 
   /**
    *   addUser("anna", "s3cret", "/srv/ftp/anna", "elradfmwMT")
@@ -59,6 +69,16 @@ export class VirtualUsers implements Authorizer {
       return;
     }
     if (this.users.has(name)) throw new Error(`user ${JSON.stringify(name)} is defined twice`);
+//> final add-hashed
+    // A stored hash (users file, or --user with a hash instead of the password).
+    if (isStoredHash(password)) {
+      const check = checkerFor(password);
+      this.users.set(name, { account: { name, home, perms: new Permissions(perms), anonymous: false }, passwordDigest: Buffer.alloc(32), check });
+      // Unknown names then cost a hash computation too, so timing does not tell them apart.
+      this.dummyCheck ??= hashPassword(`\0unknown\0${Math.random()}`).then(checkerFor);
+      return;
+    }
+//<
     this.users.set(name, {
       account: { name, home, perms: new Permissions(perms), anonymous: false },
       passwordDigest: digest(password),
@@ -98,6 +118,10 @@ export class VirtualUsers implements Authorizer {
     const given = digest(password);
     const expected = user?.passwordDigest ?? digest(`\0no such user\0${password}`);
     const same = timingSafeEqual(given, expected);
+//> final hashed-check
+    if (user?.check) return (await user.check(password)) ? user.account : null;
+    if (!user && this.dummyCheck) await (await this.dummyCheck)(password);
+//<
     return user && same ? user.account : null;
 //| stub
     // TODO(lesson 1): look the user up and compare the digest of `password` with the stored

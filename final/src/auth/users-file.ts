@@ -13,6 +13,9 @@ import { dirname, resolve } from "node:path";
 import { VirtualUsers } from "./authorizer.ts";
 import { ALL_PERMS, unknownPermLetters } from "./permissions.ts";
 import { ConfigError } from "../config-error.ts";
+//> final users-file-hash-import
+import { checkerFor, isStoredHash, isWeakHash } from "./password-hash.ts";
+//<
 
 export interface UserLine {
   name: string;
@@ -56,6 +59,18 @@ export function parseUsersFile(text: string, file: string): UserLine[] {
       throw new ConfigError(file, line, `user "${name}" is already defined on line ${first}`, "keep one line per user");
     }
     seen.set(key, line);
+//> final users-file-hash
+    if (isStoredHash(password)) {
+      try {
+        checkerFor(password);
+      } catch (err) {
+        throw new ConfigError(file, line, `the password hash of "${name}" is not usable: ${(err as Error).message}`, "make a new one with `npm run hash-password`");
+      }
+      if (isWeakHash(password)) {
+        process.stderr.write(`ftpd: warning: ${file}:${line}: user "${name}" has an MD5 password hash, which is fast to crack; replace it with \`npm run hash-password\`\n`);
+      }
+    }
+//<
     users.push({ name, password, perms, home, line });
   });
 //| stub
