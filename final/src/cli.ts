@@ -10,6 +10,9 @@
 // Precedence: defaults < config file < command line. Errors are one line and exit code 2.
 
 import { existsSync, statSync } from "node:fs";
+//> final message-files-import
+import { readFileSync } from "node:fs";
+//<
 import { Command, CommanderError, Option } from "commander";
 import { VirtualUsers } from "./auth/authorizer.ts";
 import { ALL_PERMS } from "./auth/permissions.ts";
@@ -146,6 +149,29 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
     ? createLogger({ level: get<Level>(settings, "logging.level"), console: get<boolean>(settings, "logging.console"), file: get<string | undefined>(settings, "logging.file") })
     : undefined;
 
+//> final message-files
+  // Welcome and goodbye texts from files, as xxftp's xxftp.welcome and xxftp.goodbye: read
+  // once at startup, so a missing or unreadable file stops the server now, not a login later.
+  const messageFile = (name: string): string | undefined => {
+    const file = get<string | undefined>(settings, name);
+    if (file === undefined) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw sourced(settings, name, `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`, "create the file, or fix the path");
+    }
+    const lines = text.replace(/\r\n?/g, "\n").replace(/\s+$/, "").split("\n");
+    if (lines.length === 1 && lines[0] === "") throw sourced(settings, name, `${file} is empty`, "write the message into it, or remove the setting");
+    if (lines.length > 100 || text.length > 16_384) throw sourced(settings, name, `${file} is too long for a reply (${lines.length} lines)`, "keep it under 100 lines and 16 KiB");
+    return lines.join("\n");
+  };
+  const messages = {
+    banner: messageFile("server.banner_file") ?? get<string>(settings, "server.banner"),
+    loginMessage: messageFile("server.login_message_file") ?? get<string>(settings, "server.login_message"),
+    quitMessage: messageFile("server.quit_message_file") ?? get<string>(settings, "server.quit_message"),
+  };
+//<
   const options = withDefaults({
     authorizer: users,
     host: get<string>(settings, "server.listen"),
@@ -171,6 +197,9 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
     permitPrivilegedPorts: get<boolean>(settings, "security.permit_privileged_ports"),
     ...(log ? { log } : {}),
   });
+//> final message-files-used
+  Object.assign(options, messages);
+//<
   const who = users.hasAnonymous ? `anonymous users (${folder}, ${users.userNames.length ? "plus " + users.userNames.join(", ") : get<string>(settings, "users.anonymous_permissions") === "elr" ? "read-only" : "with write access"})` : `user(s) ${users.userNames.join(", ")}`;
   return { options, describe: who };
 }

@@ -39,6 +39,11 @@ const FINAL_ONLY: string[] = [
   "auth/users-file.ts#users-file-hash",
   "auth/users-file.ts#users-file-hash-import",
   "hash-password.ts#hash-password",
+  // welcome, login and goodbye messages from files (part 3)
+  "cli.ts#message-files",
+  "cli.ts#message-files-import",
+  "cli.ts#message-files-used",
+  "config/settings.ts#message-file-settings",
 ];
 
 describe("the real course", () => {

@@ -24,6 +24,11 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "server", key: "banner", schema: v.stringValue, default: "ftp-lab FTP server ready.", flag: "--banner", doc: "greeting in the 220 reply" },
   { section: "server", key: "login_message", schema: v.stringValue, default: "Login successful.", doc: "text of the 230 reply after a good login" },
   { section: "server", key: "quit_message", schema: v.stringValue, default: "Goodbye.", doc: "text of the 221 reply to QUIT" },
+//> final message-file-settings
+  { section: "server", key: "banner_file", schema: v.stringValue, path: true, doc: "read the 220 greeting from this text file (several lines make a multi-line reply); overrides banner" },
+  { section: "server", key: "login_message_file", schema: v.stringValue, path: true, doc: "read the 230 reply after a good login from this file; overrides login_message" },
+  { section: "server", key: "quit_message_file", schema: v.stringValue, path: true, doc: "read the 221 reply to QUIT from this file; overrides quit_message" },
+//<
   { section: "server", key: "max_connections", schema: v.intValue(0, 1_000_000), default: "512", flag: "--max-cons", doc: "sessions at once (0: no limit); more get 421" },
   { section: "server", key: "max_connections_per_ip", schema: v.intValue(0, 1_000_000), default: "0", flag: "--max-cons-per-ip", doc: "sessions at once from one address (0: no limit)" },
 
