@@ -13,6 +13,9 @@ import { existsSync, statSync } from "node:fs";
 //> final message-files-import
 import { readFileSync } from "node:fs";
 //<
+//> final address-rules-import
+import { AddressRules } from "./address-rules.ts";
+//<
 import { Command, CommanderError, Option } from "commander";
 import { VirtualUsers } from "./auth/authorizer.ts";
 import { ALL_PERMS } from "./auth/permissions.ts";
@@ -199,6 +202,12 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
   });
 //> final message-files-used
   Object.assign(options, messages);
+//<
+//> final address-rules-options
+  options.addressRules = new AddressRules(get<string[] | undefined>(settings, "security.allow") ?? [], get<string[] | undefined>(settings, "security.deny") ?? []);
+  for (const [name, networks] of get<Map<string, string[]> | undefined>(settings, "security.user_allow") ?? []) {
+    options.userAddressRules.set(name, new AddressRules(networks));
+  }
 //<
   const who = users.hasAnonymous ? `anonymous users (${folder}, ${users.userNames.length ? "plus " + users.userNames.join(", ") : get<string>(settings, "users.anonymous_permissions") === "elr" ? "read-only" : "with write access"})` : `user(s) ${users.userNames.join(", ")}`;
   return { options, describe: who };

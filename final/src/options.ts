@@ -1,5 +1,8 @@
 // Everything a running server needs to know, with the defaults a newcomer would expect.
 
+//> final address-rule-import
+import { AddressRules } from "./address-rules.ts";
+//<
 import type { Authorizer } from "./auth/authorizer.ts";
 import type { Codec } from "./protocol/codec.ts";
 import { utf8 } from "./protocol/codec.ts";
@@ -42,6 +45,12 @@ export interface ServerOptions {
   authFailedDelayMs: number;
   permitForeignAddresses: boolean;
   permitPrivilegedPorts: boolean;
+//> final address-rule-options
+  /** Who may connect at all (checked before the greeting). */
+  addressRules: AddressRules;
+  /** Where a user may log in from, by user name (checked at login). */
+  userAddressRules: Map<string, AddressRules>;
+//<
   /** Longest command line accepted, in bytes. */
   maxLineLength: number;
   codec: Codec;
@@ -69,6 +78,10 @@ export function withDefaults(partial: Partial<ServerOptions> & Pick<ServerOption
     authFailedDelayMs: 2000,
     permitForeignAddresses: false,
     permitPrivilegedPorts: false,
+//> final address-rule-defaults
+    addressRules: new AddressRules(),
+    userAddressRules: new Map(),
+//<
     maxLineLength: 4096,
     codec: utf8,
     log: silentLogger,

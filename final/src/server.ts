@@ -44,6 +44,9 @@ export class FtpServer implements SessionHost {
   /** Why this connection may not start a session, or null. */
   private refusal(ip: string): string | null {
     const { maxConnections, maxConnectionsPerIp } = this.options;
+//> final address-rule-check
+    if (!this.options.addressRules.permits(ip)) return "Access denied for your address.";
+//<
     if (this.bans.isBanned(ip)) return "Too many failed logins from your address; try again later.";
     if (maxConnections && this.sessions.size >= maxConnections) {
       return `Too many connections (the server allows ${maxConnections}); try again later.`;

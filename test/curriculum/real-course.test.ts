@@ -44,6 +44,18 @@ const FINAL_ONLY: string[] = [
   "cli.ts#message-files-import",
   "cli.ts#message-files-used",
   "config/settings.ts#message-file-settings",
+  // address rules: allow, deny, user_allow (part 3)
+  "address-rules.ts#address-rules",
+  "cli.ts#address-rules-import",
+  "cli.ts#address-rules-options",
+  "commands/login.ts#user-address-check",
+  "config/settings.ts#address-rule-settings",
+  "config/values.ts#address-list-import",
+  "config/values.ts#address-list-values",
+  "options.ts#address-rule-defaults",
+  "options.ts#address-rule-import",
+  "options.ts#address-rule-options",
+  "server.ts#address-rule-check",
 ];
 
 describe("the real course", () => {

@@ -42,6 +42,15 @@ export const loginCommands: CommandSpec[] = [
       if (name === null) throw new FtpError(503, "Send USER first.");
       s.pendingUser = null;
       const account = await s.options.authorizer.authenticate(name, password);
+//> final user-address-check
+      // A user outside its allowed networks is refused like a wrong password (no hint).
+      const rules = account && !account.anonymous ? s.options.userAddressRules.get(account.name) : undefined;
+      if (account && rules && !rules.permits(s.remoteIp)) {
+        s.log("warn", "login refused from this address", { user: account.name, remote: s.remoteIp });
+        await refuse(s, name);
+        return;
+      }
+//<
       if (account) {
         await logIn(s, account);
         return;

@@ -52,6 +52,11 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "limits", key: "ban_seconds", schema: v.secondsValue, default: "600", doc: "how long a ban lasts" },
 
   { section: "security", key: "permit_foreign_addresses", schema: v.boolValue, default: "false", flag: "--permit-foreign-addresses", doc: "allow data connections with other addresses than the client's (FXP; unsafe)" },
+//> final address-rule-settings
+  { section: "security", key: "allow", schema: v.addressListValue, flag: "--allow", doc: "only these addresses and networks may connect, e.g. 127.0.0.1, 192.168.1.0/24 (empty: everyone)" },
+  { section: "security", key: "deny", schema: v.addressListValue, flag: "--deny", doc: "these addresses and networks may never connect (deny wins over allow)" },
+  { section: "security", key: "user_allow", schema: v.userAllowValue, flag: "--user-allow", doc: "where each user may log in from: NAME=NETWORK ...; NAME2=..., e.g. anna=192.168.1.0/24" },
+//<
   { section: "security", key: "permit_privileged_ports", schema: v.boolValue, default: "false", flag: "--permit-privileged-ports", doc: "allow PORT/EPRT to ports below 1024 (unsafe)" },
 
   { section: "logging", key: "enabled", schema: v.boolValue, default: "true", doc: "log at all" },

@@ -10,6 +10,9 @@ import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { ALL_PERMS, unknownPermLetters } from "../auth/permissions.ts";
+//> final address-list-import
+import { parseNetwork } from "../address-rules.ts";
+//<
 import { parsePortRange } from "../data/address.ts";
 
 const text = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v).trim());
@@ -76,6 +79,46 @@ export const permsValue = text.refine((v) => v.length > 0 && unknownPermLetters(
 });
 
 export const levelValue = text.pipe(z.enum(["error", "warn", "info", "verbose", "debug"], { message: "expected one of error, warn, info, verbose, debug" }));
+
+//> final address-list-values
+/** "127.0.0.1, 192.168.1.0/24": addresses and networks, comma- or space-separated. */
+export const addressListValue = text.transform((v, ctx) => {
+  const items = v.split(/[\s,]+/).filter(Boolean);
+  for (const item of items) {
+    try {
+      parseNetwork(item);
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${item}" is not an address or NETWORK/BITS, e.g. 192.168.1.0/24` });
+      return z.NEVER;
+    }
+  }
+  return items;
+});
+
+/** "anna=192.168.1.0/24 10.0.0.0/8; bob=127.0.0.1": where each user may log in from. */
+export const userAllowValue = text.transform((v, ctx) => {
+  const rules = new Map<string, string[]>();
+  for (const part of v.split(";").map((p) => p.trim()).filter(Boolean)) {
+    const at = part.indexOf("=");
+    const name = part.slice(0, at).trim();
+    const items = part.slice(at + 1).split(/[\s,]+/).filter(Boolean);
+    const bad = items.find((item) => {
+      try {
+        parseNetwork(item);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (at <= 0 || items.length === 0 || bad !== undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${part}" should be NAME=ADDRESS-OR-NETWORK ..., e.g. anna=192.168.1.0/24 10.0.0.0/8` });
+      return z.NEVER;
+    }
+    rules.set(name, items);
+  }
+  return rules;
+});
+//<
 
 export interface MasqueradeRule {
   network: string;

@@ -54,7 +54,8 @@ export function effectiveSettings(
 
 /** Values as an operator would write them: 60000-60100, not {"from":60000,"to":60100}. */
 function showValue(value: unknown): string {
-  if (Array.isArray(value)) return value.map((r: { network: string; address: string }) => `${r.network}=${r.address}`).join(", ");
+  if (value instanceof Map) return [...value].map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(" ") : String(v)}`).join("; ");
+  if (Array.isArray(value)) return value.map((r: unknown) => (typeof r === "object" && r && "network" in r && "address" in r ? `${r.network}=${r.address}` : String(r))).join(", ");
   if (value && typeof value === "object" && "from" in value && "to" in value) return `${value.from}-${value.to}`;
   return String(value);
 }
