@@ -13,6 +13,11 @@ import { existsSync, statSync } from "node:fs";
 //> final message-files-import
 import { readFileSync } from "node:fs";
 //<
+//> final quota-import
+import { realpathSync } from "node:fs";
+import { dirname, resolve as resolvePath } from "node:path";
+import { Quotas } from "./quota.ts";
+//<
 //> final address-rules-import
 import { AddressRules } from "./address-rules.ts";
 //<
@@ -202,6 +207,26 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
   });
 //> final message-files-used
   Object.assign(options, messages);
+//<
+//> final quota-options
+  const defaultQuota = get<number>(settings, "limits.quota");
+  const userQuota = get<Map<string, number> | undefined>(settings, "limits.user_quota") ?? new Map<string, number>();
+  const folderSizes = get<Map<string, number> | undefined>(settings, "limits.folder_quota") ?? new Map<string, number>();
+  if (defaultQuota > 0 || userQuota.size > 0 || folderSizes.size > 0) {
+    // Folders are relative to the config file that names them (or to the current folder).
+    const source = settings.get("limits.folder_quota")?.source ?? "";
+    const base = /^(.*):\d+$/.exec(source)?.[1];
+    const folderQuota = new Map<string, number>();
+    for (const [folder, bytes] of folderSizes) {
+      try {
+        folderQuota.set(realpathSync(resolvePath(base ? dirname(base) : process.cwd(), folder)), bytes);
+      } catch {
+        throw sourced(settings, "limits.folder_quota", `folder ${folder} does not exist`, "create it, or fix the path");
+      }
+    }
+    const usageFile = get<string | undefined>(settings, "limits.quota_usage_file");
+    options.quotas = new Quotas({ defaultQuota, userQuota, folderQuota, ...(usageFile ? { usageFile } : {}) });
+  }
 //<
 //> final address-rules-options
   options.addressRules = new AddressRules(get<string[] | undefined>(settings, "security.allow") ?? [], get<string[] | undefined>(settings, "security.deny") ?? []);

@@ -46,6 +46,9 @@ async function main(): Promise<void> {
   }
   if (parsed === "exit") return;
   const { options, describe } = parsed;
+//> final quota-load
+  await options.quotas?.load();
+//<
   const server = new FtpServer(options);
   let address;
   try {
@@ -76,7 +79,13 @@ async function main(): Promise<void> {
       process.exit(0);
     };
     setTimeout(exit, 3000).unref();
-    void server.close().then(exit);
+//> final quota-save
+    // Sessions end first (their last uploads counted), then the quota counts are saved.
+    void server.close().then(() => options.quotas?.save().catch(() => {})).then(exit);
+//<
+//> 0-final close-and-exit
+    //- void server.close().then(exit);
+//<
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

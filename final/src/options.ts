@@ -1,5 +1,8 @@
 // Everything a running server needs to know, with the defaults a newcomer would expect.
 
+//> final quota-import
+import type { Quotas } from "./quota.ts";
+//<
 //> final address-rule-import
 import { AddressRules } from "./address-rules.ts";
 //<
@@ -45,6 +48,10 @@ export interface ServerOptions {
   authFailedDelayMs: number;
   permitForeignAddresses: boolean;
   permitPrivilegedPorts: boolean;
+//> final quota-option
+  /** Disk quotas (none: no limit on uploads). */
+  quotas?: Quotas;
+//<
 //> final address-rule-options
   /** Who may connect at all (checked before the greeting). */
   addressRules: AddressRules;

@@ -101,6 +101,7 @@ describe("parseMarkers: errors name file:line and the problem", () => {
     ["live code in a block a later lesson replaces", src("//> 1-3 old", "const c = 3;", "//<"), 2, /in block 'old', which a later lesson replaces, so the final server must not run it/],
     ["live code nested in a replaced block", src("//> 1-3 old", "//> 2-3 inner", "const c = 3;", "//<", "//<"), 3, /in block 'old', which a later lesson replaces/],
     ["a '//-' line in final code", src("a", "//> 2 b", "//- x", "//<"), 3, /'\/\/-' marks code that the final server does not run/],
+    ["live code in a block the final server replaces", src("//> 2-final old", "const c = 3;", "//<"), 2, /in block 'old', which a later lesson replaces, so the final server must not run it/],
     ["a skeleton block that nothing replaces", src("//> 0 early", "//<"), 1, /'\/\/> 0 early' is just skeleton code: leave it unmarked/],
     ["missing name", src("//> 2", "//<"), 1, /expected '\/\/> N name'/],
     ["extra words", src("//> 2 passive range", "//<"), 1, /expected '\/\/> N name'/],

@@ -205,6 +205,17 @@ describe("skeleton code a lesson replaces ('0-M')", () => {
   });
 });
 
+describe("skeleton or lesson code the final server replaces ('N-final')", () => {
+  const text = src("//> final better", "better();", "//<", "//> 0-final plain", "//- plain();", "//<");
+
+  it("is in every lesson's solution and starter, and never in final", () => {
+    expect(lines(text, 0)).toEqual(["plain();"]);
+    expect(lines(text, 7)).toEqual(["plain();"]);
+    expect(lines(text, 3, "starter")).toEqual(["plain();"]);
+    expect(lines(text, "final")).toEqual(["better();"]);
+  });
+});
+
 describe("scaffolds: a lesson's block without a stub around stubbed blocks of the same lesson", () => {
   const text = src(
     "//> 4 reader",

@@ -3,6 +3,7 @@
 //   //> 2 passive-range        opens a block that appears from lesson 2 on
 //   //> 2-5 fixed-banner       ... from lesson 2, until lesson 5 replaces it
 //   //> final tls              ... in the final server only
+//   //> 0-final plain-close    ... in every lesson's stage, replaced in the final server
 //   //| stub                   optional: the lines after it are lesson N's starter version
 //   //<                        closes the innermost open block (may repeat its name: //< tls)
 //
@@ -125,7 +126,7 @@ export function parseMarkers(text: string, options: ParseOptions = {}): MarkedFi
       const header = parseHeader(opener[1] ?? "", number, fail);
       checkLesson(header.from, number, lessonIds, fail);
       if (header.from === 0 && header.until === null) fail(number, `'//> 0 ${header.name}' is just skeleton code: leave it unmarked (0 only starts a range, '//> 0-M name', for code lesson M replaces)`);
-      if (header.until !== null) checkLesson(header.until, number, lessonIds, fail);
+      if (header.until !== null && header.until !== Number.POSITIVE_INFINITY) checkLesson(header.until, number, lessonIds, fail);
       if (current) checkNesting(header, current, number, fail);
       const earlier = blocks.get(header.name) ?? stack.find((b) => b.name === header.name);
       if (earlier) {
@@ -208,10 +209,11 @@ function parseHeader(rest: string, line: number, fail: (line: number, problem: s
   const [stages = "", name = ""] = words;
   if (!NAME.test(name)) fail(line, `block name '${name}' must be a lowercase slug (a-z, 0-9 and '-')`);
   if (stages === "final") return { name, from: "final", until: null };
-  const range = /^(\d+)(?:-(\d+))?$/.exec(stages);
+  const range = /^(\d+)(?:-(\d+|final))?$/.exec(stages);
   if (!range) fail(line, `${usage}: '${stages}' is not a lesson number, N-M range or 'final'`);
   const from = Number(range?.[1]);
-  const until = range?.[2] === undefined ? null : Number(range[2]);
+  // "N-final": in every lesson's stage from N on, but the final server replaces it.
+  const until = range?.[2] === undefined ? null : range[2] === "final" ? Number.POSITIVE_INFINITY : Number(range[2]);
   if (until !== null && until <= from) fail(line, `range ${from}-${until}: the replacing lesson must come after lesson ${from}`);
   return { name, from, until };
 }
@@ -244,5 +246,6 @@ function checkNesting(inner: Header, outer: OpenBlock, line: number, fail: (line
 export function describeStages(block: { from: Stage; until: number | null }): string {
   if (block.from === "final") return "final only";
   if (block.until === null) return `lesson ${block.from} on`;
+  if (block.until === Number.POSITIVE_INFINITY) return `lesson ${block.from} on, not in final`;
   return `lessons ${block.from} to ${block.until - 1}`;
 }

@@ -113,8 +113,12 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: DELE <path> (delete a file).",
     async handler(s, arg) {
       const { vpath, real } = await entry(s, arg);
-      if ((await lstat(real)).isDirectory()) throw new FtpError(550, "Is a folder; use RMD.");
+      const st = await lstat(real);
+      if (st.isDirectory()) throw new FtpError(550, "Is a folder; use RMD.");
       await unlink(real);
+//> final quota-dele
+      if (st.isFile()) s.options.quotas?.changed(real, -st.size);
+//<
       s.reply(250, `Deleted ${vpath}.`);
     },
   },
@@ -146,7 +150,23 @@ export const fileCommands: CommandSpec[] = [
       s.renameFrom = null;
       if (!from) throw new FtpError(503, "Send RNFR first.");
       const to = await entry(s, arg);
+//> final quota-rename-before
+      // Quotas: the file leaves one set of counted folders and joins another.
+      const quotas = s.options.quotas;
+      const moved = quotas ? await lstat(from.real).catch(() => null) : null;
+      const replaced = quotas ? await lstat(to.real).catch(() => null) : null;
+//<
       await rename(from.real, to.real);
+//> final quota-rename-after
+      if (quotas && moved?.isFile()) {
+        quotas.changed(from.real, -moved.size);
+        if (replaced?.isFile()) quotas.changed(to.real, -replaced.size);
+        quotas.changed(to.real, moved.size);
+      } else if (quotas && moved?.isDirectory()) {
+        quotas.forget(from.real);
+        quotas.forget(to.real);
+      }
+//<
       s.log("info", "rename", { from: from.vpath, to: to.vpath });
       s.reply(250, `Renamed ${from.vpath} to ${to.vpath}.`);
     },

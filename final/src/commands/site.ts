@@ -7,6 +7,9 @@ import { chmod } from "node:fs/promises";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
+//> final site-quota-import
+import { formatSize } from "../quota.ts";
+//<
 
 interface SiteCommand {
   name: string;
@@ -32,6 +35,27 @@ const siteCommands: SiteCommand[] = [
       s.reply(200, `Mode of ${vpath} set to 0${mode.toString(8)}.`);
     },
   },
+//> final site-quota
+  {
+    name: "QUOTA",
+    help: "SITE QUOTA (your disk usage and limits)",
+    async handler(s) {
+      const quotas = s.options.quotas;
+      const account = s.requireAccount();
+      const home = s.jail!.realHome;
+      if (!quotas) return s.reply(200, "No quotas on this server.");
+      const lines = [`Quota for ${account.name}:`];
+      const limits = quotas.limitsSeenBy(account.name, home);
+      if (limits.length === 0) lines.push("No limits apply to you.");
+      for (const limit of limits) {
+        const used = await quotas.used(limit.root);
+        const where = limit.root === home ? "Home" : limit.root.startsWith(home) ? `Folder /${limit.root.slice(home.length + 1)}` : "Shared folder";
+        lines.push(`${where}: ${formatSize(used)} used of ${formatSize(limit.bytes)} (${Math.min(100, Math.round((used / limit.bytes) * 100))}%).`);
+      }
+      s.reply(200, [...lines, "End of quota."]);
+    },
+  },
+//<
 ];
 
 export const siteCommand: CommandSpec = {

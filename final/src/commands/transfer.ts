@@ -22,6 +22,9 @@ import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
 import type { CommandSpec } from "./spec.ts";
+//> final quota-import
+import { QuotaGuard } from "../quota.ts";
+//<
 
 const CHUNK = 256 * 1024;
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
@@ -120,6 +123,23 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
   const opened = created0 ? { file: created0, created: true } : await openForUpload(real, how, offset);
   const { created } = opened;
   const file = new OpenFile(opened.file);
+//> final quota-room
+  // Quotas: how many bytes this upload may write, counting what it replaces.
+  const quotas = s.options.quotas;
+  const account = s.requireAccount();
+  const limits = quotas ? quotas.limitsFor(account.name, s.jail!.realHome, real) : [];
+  const sizeBefore = quotas && !created ? (await opened.file.stat()).size : 0;
+  let room = Number.POSITIVE_INFINITY;
+  if (quotas && limits.length > 0) {
+    const replaced = how === "STOR" ? sizeBefore : how === "REST" ? sizeBefore - offset : 0;
+    room = (await quotas.room(limits)) + replaced;
+    if (room <= 0) {
+      await file.release();
+      if (created) await unlink(real).catch(() => {});
+      throw new FtpError(552, "Quota exceeded: no room for more files; delete some first (SITE QUOTA shows your usage).");
+    }
+  }
+//<
   const mode = s.type === "A" ? "ASCII" : "BINARY";
   await s.runTransfer(
     command,
@@ -130,6 +150,12 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       const sink = file.writeStream(how === "APPE" ? undefined : offset);
       try {
         const ascii = s.type === "A" ? [new ToLocalLines()] : [];
+//> final quota-guard
+        if (room !== Number.POSITIVE_INFINITY) {
+          await pipeline([socket, ...s.throttle("upload"), ...ascii, new QuotaGuard(room), sink]);
+          return;
+        }
+//<
         await pipeline([socket, ...s.throttle("upload"), ...ascii, sink]);
       } finally {
         // A resumed upload ends where its data ends: old bytes past that point are not ours.
@@ -141,6 +167,13 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       await file.release();
       // No data connection ever came: do not leave an empty file we made ourselves.
       if (created && !connected) await unlink(real).catch(() => {});
+//> final quota-count
+      // Count what the upload really changed on disk (also when it failed half-way).
+      if (quotas) {
+        const sizeAfter = await stat(real).then((st) => st.size, () => 0);
+        quotas.changed(real, sizeAfter - sizeBefore);
+      }
+//<
     },
   );
 }

@@ -48,6 +48,12 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "limits", key: "passive_timeout", schema: v.secondsValue, default: "30", doc: "seconds to wait for the client to connect after PASV/EPSV (0: no limit)" },
   { section: "limits", key: "auth_failed_delay", schema: v.secondsValue, default: "2", flag: "--auth-failed-delay", doc: "seconds before answering a wrong password" },
   { section: "limits", key: "max_login_attempts", schema: v.intValue(1, 1000), default: "3", flag: "--max-login-attempts", doc: "wrong passwords before the connection is closed" },
+//> final quota-settings
+  { section: "limits", key: "quota", schema: v.sizeValue, default: "0", flag: "--quota", doc: "disk space per home for every account: 500M, 10G (0: no quota); over it uploads get 552" },
+  { section: "limits", key: "user_quota", schema: v.sizeMapValue, flag: "--user-quota", doc: "disk space per user instead of quota: NAME=SIZE; NAME2=SIZE" },
+  { section: "limits", key: "folder_quota", schema: v.sizeMapValue, flag: "--folder-quota", doc: "what a folder may hold, whoever writes there: FOLDER=SIZE; ... (relative to this file)" },
+  { section: "limits", key: "quota_usage_file", schema: v.stringValue, path: true, doc: "save usage counts here, so a restart does not count the homes again" },
+//<
   { section: "limits", key: "ban_after", schema: v.intValue(0, 1_000_000), default: "0", doc: "failed logins from one address (across connections) before it is banned (0: never)" },
   { section: "limits", key: "ban_seconds", schema: v.secondsValue, default: "600", doc: "how long a ban lasts" },
 

@@ -80,6 +80,36 @@ export const permsValue = text.refine((v) => v.length > 0 && unknownPermLetters(
 
 export const levelValue = text.pipe(z.enum(["error", "warn", "info", "verbose", "debug"], { message: "expected one of error, warn, info, verbose, debug" }));
 
+//> final quota-values
+/** Bytes: 0, 1024, 500K, 10M, 2G, 1T (binary units). */
+export const sizeValue = text.pipe(
+  z
+    .string()
+    .toUpperCase()
+    .regex(/^\d+(\.\d+)?\s*[KMGT]?B?$/, "expected a size like 500K, 10M, 2G or 0 for none")
+    .transform((v) => {
+      const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)/.exec(v)!;
+      const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2] as "" | "K" | "M" | "G" | "T"];
+      return Math.round(Number(m[1]) * unit);
+    }),
+);
+
+/** "anna=10G; guest=100M" (users) or "pub/drop=500M" (folders) -> Map name -> bytes. */
+export const sizeMapValue = text.transform((v, ctx) => {
+  const sizes = new Map<string, number>();
+  for (const part of v.split(";").map((p) => p.trim()).filter(Boolean)) {
+    const at = part.lastIndexOf("=");
+    const size = sizeValue.safeParse(part.slice(at + 1).trim());
+    if (at <= 0 || !size.success) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${part}" should be NAME=SIZE, e.g. anna=10G; guest=100M` });
+      return z.NEVER;
+    }
+    sizes.set(part.slice(0, at).trim(), size.data);
+  }
+  return sizes;
+});
+//<
+
 //> final address-list-values
 /** "127.0.0.1, 192.168.1.0/24": addresses and networks, comma- or space-separated. */
 export const addressListValue = text.transform((v, ctx) => {

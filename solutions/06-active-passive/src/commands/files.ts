@@ -113,7 +113,8 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: DELE <path> (delete a file).",
     async handler(s, arg) {
       const { vpath, real } = await entry(s, arg);
-      if ((await lstat(real)).isDirectory()) throw new FtpError(550, "Is a folder; use RMD.");
+      const st = await lstat(real);
+      if (st.isDirectory()) throw new FtpError(550, "Is a folder; use RMD.");
       await unlink(real);
       s.reply(250, `Deleted ${vpath}.`);
     },
