@@ -9,12 +9,7 @@
 import { VirtualUsers } from "./auth/authorizer.ts";
 import { parseCommandLine, UsageError } from "./cli.ts";
 import { ConfigError } from "./config-error.ts";
-//> 7 advice-import
 import { routerAdvice } from "./router-advice.ts";
-//| stub
-// TODO(lesson 7): main.ts already prints routerAdvice(); write it in router-advice.ts.
-//- import { routerAdvice } from "./router-advice.ts";
-//<
 import { FtpServer } from "./server.ts";
 
 function fail(message: string): never {
@@ -62,16 +57,9 @@ async function main(): Promise<void> {
   process.stdout.write(`LISTENING ${shownHost}:${address.port}\n`);
   process.stdout.write(`Serving ${describe}. ${connectHints(address.host, address.port, options.authorizer as VirtualUsers)}`);
   options.log.log("info", "listening", { host: address.host, port: address.port });
-//> 7 print-advice
   const advice = routerAdvice({ ...options, host: address.host, port: address.port });
   if (advice.note) process.stdout.write(`${advice.note}\n`);
   for (const warning of advice.warnings) process.stderr.write(`ftpd: warning: ${warning}\n`);
-//| stub
-  // TODO(lesson 7): nothing to change here; routerAdvice() in router-advice.ts decides what is printed.
-  //- const advice = routerAdvice({ ...options, host: address.host, port: address.port });
-  //- if (advice.note) process.stdout.write(`${advice.note}\n`);
-  //- for (const warning of advice.warnings) process.stderr.write(`ftpd: warning: ${warning}\n`);
-//<
 
   const stop = () => {
     const exit = () => {

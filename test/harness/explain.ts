@@ -20,6 +20,8 @@ export interface ExplainContext {
   why?: string;
   /** Everything sent on the control connection so far (FtpSocket.sentLines()); defaults to [sent]. */
   history?: ReadonlyArray<string | Buffer>;
+  /** How the server under test was started (`... -p 0 ...`), so a learner can start it again. */
+  server?: string;
 }
 
 /** Common reply codes and what they usually mean, used when the test gave no `why`. */
@@ -59,6 +61,9 @@ function tail(ctx: Partial<ExplainContext>, fallbackWhy?: string): string[] {
   const why = ctx.why ?? fallbackWhy;
   if (why) out.push(`  ${pad("cause:")}${why}`);
   if (ctx.host !== undefined && ctx.port !== undefined && (ctx.sent !== undefined || ctx.history)) {
+    // The test's server is gone by the time anyone reads this: say how to start it again on
+    // the same port, so the reproduction line works as printed.
+    if (ctx.server) out.push(`  ${pad("server:")}${ctx.server.replace(/ -p 0( |$)/, ` -p ${ctx.port}$1`)}`);
     out.push(`  ${pad("reproduce:")}${reproLine(ctx as ExplainContext)}`);
   }
   return out;

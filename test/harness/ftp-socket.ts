@@ -35,6 +35,8 @@ export interface FtpSocketOptions {
    * loopback. Default: the OS's choice. Loopback addresses only.
    */
   localAddress?: string;
+  /** The command that started the server, shown in failure messages (see ExplainContext.server). */
+  server?: string;
 }
 
 /** Why no more replies can come. Kept as data so each waiting call can word its own error. */
@@ -99,9 +101,11 @@ export class FtpSocket {
   private readonly closedP: Promise<void>;
   private readonly cleanups: Array<() => unknown> = [];
   private ports = { localPort: 0, remotePort: 0 };
+  private readonly serverCommand: string | undefined;
 
   private constructor(host: string, port: number, opts: FtpSocketOptions) {
     this.host = host;
+    this.serverCommand = opts.server;
     this.port = port;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.log = opts.transcript ?? new Transcript();
@@ -271,7 +275,14 @@ export class FtpSocket {
 
   /** Context for explain.ts helpers: last command, address and full history (for the repro line). */
   context(why?: string): ExplainContext {
-    return { sent: this.lastSent ?? "", host: this.host, port: this.port, history: this.sentLines(), ...(why ? { why } : {}) };
+    return {
+      sent: this.lastSent ?? "",
+      host: this.host,
+      port: this.port,
+      history: this.sentLines(),
+      ...(why ? { why } : {}),
+      ...(this.serverCommand ? { server: this.serverCommand } : {}),
+    };
   }
 
   /** PASV: expects 227 and returns the announced address. */

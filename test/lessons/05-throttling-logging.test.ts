@@ -77,7 +77,7 @@ function expectNotFasterThanLimit(
     [
       `${what} took ${ms} ms: too fast for ${flag} 100K.`,
       `  expected:  ${bytes} bytes at 102400 bytes/s take about ${(ideal / 1000).toFixed(1)} s; at least ${min} ms ` +
-        `(one second's worth of bytes may go out at once, the rest must wait)`,
+        `(this test allows up to a second's worth of early bytes, the rest must wait)`,
       `  cause:     ${cause}`,
       `  reproduce: ${repro}`,
       `  transcript:\n${indent(ftp.transcriptText({ times: true }))}`,
@@ -100,7 +100,8 @@ describe.concurrent("lesson 5: --write-limit slows down what the server sends", 
         "RETR big.bin (from the RETR command to the 226 reply)",
         "--write-limit",
         "--write-limit caps the bytes per second the server WRITES to data connections (downloads). " +
-          "Is the option read into the server's options, and is the throttle placed between the file and the data socket in RETR? " +
+          "The option is already wired to a Throttle stream in RETR; the Throttle asks TokenBucket.take() how long to wait: " +
+          "does take() return a wait (in ms) when the bucket holds fewer tokens than the chunk, instead of always 0? " +
           "(If uploads are slow instead, read and write are swapped: the server reads uploads, writes downloads.)",
         throttleRepro("--write-limit", "time curl -s -o /dev/null ftp://127.0.0.1:2121/big.bin"),
         stage,
@@ -170,7 +171,7 @@ describe.concurrent("lesson 5: --read-limit slows down what the server receives"
         "STOR up.bin (from the STOR command to the 226 reply)",
         "--read-limit",
         "--read-limit caps the bytes per second the server READS from data connections (uploads). " +
-          "Is the throttle placed between the data socket and the file in STOR? The 226 must only come once everything is written.",
+          "The option is already wired to a Throttle stream in STOR (one bucket per direction); does TokenBucket.take() make it wait? The 226 must only come once everything is written.",
         throttleRepro("--read-limit", "time curl -s -T /tmp/pub/big.bin ftp://127.0.0.1:2121/up.bin"),
         stage,
         ftp,

@@ -163,7 +163,7 @@ export function useStageServer(setup: StageServerSetup = {}): StageServer {
       return stage.server.port;
     },
     async connect(opts = {}) {
-      const ftp = await FtpSocket.connect(stage.host, stage.port, { timeoutMs: REPLY_MS, ...opts });
+      const ftp = await FtpSocket.connect(stage.host, stage.port, { timeoutMs: REPLY_MS, server: stage.server.command, ...opts });
       open.add(ftp);
       void ftp.closed().then(() => open.delete(ftp));
       expectCode(ftp.greeting, 220, ftp.context("a new connection must be greeted with 220 (service ready)"));

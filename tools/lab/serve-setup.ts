@@ -4,7 +4,10 @@
 //
 //   prepareServeFolders(root)  -> { public: "<root>/.lab/serve/public", learner: "<root>/.lab/serve/learner" }
 //   accountFlags(folders, { user: true })
-//   -> ["-d", public, "--user", "anonymous:-:elr:<public>", "--user", "learner:learner:elradfmwMT:<learner>"]
+//   -> ["-d", public, "--anonymous", "--user", "learner:learner:elradfmwMT:<learner>"]
+//
+// Anonymous is switched on with --anonymous, not through --user, so that it works in lesson
+// 1's starter, where storing named users (--user) is the very thing the learner writes.
 
 import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -35,12 +38,14 @@ export function prepareServeFolders(root: string): ServeFolders {
 export interface ServerFlags {
   /** --user NAME:PASSWORD:PERMS:HOME */
   user: boolean;
+  /** --anonymous (anonymous login on, even with named users) */
+  anonymous?: boolean;
   /** -u NAME -P PASSWORD */
   usernamePassword: boolean;
 }
 
 export function readServerFlags(help: string): ServerFlags {
-  return { user: /--user\b/.test(help), usernamePassword: /--username\b/.test(help) && /--password\b/.test(help) };
+  return { user: /--user\b/.test(help), anonymous: /--anonymous\b/.test(help), usernamePassword: /--username\b/.test(help) && /--password\b/.test(help) };
 }
 
 export interface Accounts {
@@ -53,7 +58,13 @@ export interface Accounts {
 export function accountFlags(folders: ServeFolders, flags: ServerFlags): Accounts {
   if (flags.user) {
     return {
-      flags: ["-d", folders.public, "--user", `anonymous:-:elr:${folders.public}`, "--user", `${LEARNER.name}:${LEARNER.password}:${LEARNER.perms}:${folders.learner}`],
+      flags: [
+        "-d",
+        folders.public,
+        ...(flags.anonymous ? ["--anonymous"] : ["--user", `anonymous:-:elr:${folders.public}`]),
+        "--user",
+        `${LEARNER.name}:${LEARNER.password}:${LEARNER.perms}:${folders.learner}`,
+      ],
       anonymous: folders.public,
       learner: folders.learner,
     };
@@ -81,9 +92,9 @@ export function connectionHelp(host: string, port: number, accounts: Accounts, r
     curl.push([`curl ${auth}${url}`, `list, as ${LEARNER.name}`]);
     curl.push([`curl ${auth}${url}README.txt`, "download a file"]);
     curl.push([`curl ${auth}-T notes.txt ${url}`, "upload notes.txt"]);
-    curl.push([`curl ${auth}-P - ${url}`, "the same in active mode (PORT/EPRT)"]);
+    curl.push([`curl ${auth}-P 127.0.0.1 ${url}`, "the same in active mode (PORT/EPRT: lesson 6 on)"]);
   } else {
-    curl.push([`curl -P - ${url}`, "the same in active mode (PORT/EPRT)"]);
+    curl.push([`curl -P 127.0.0.1 ${url}`, "the same in active mode (PORT/EPRT: lesson 6 on)"]);
   }
   lines.push("", "curl (passive mode unless -P)", ...columns(curl));
   lines.push("", "lftp (then: ls, get README.txt, put notes.txt, bye)");

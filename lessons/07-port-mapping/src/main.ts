@@ -9,7 +9,6 @@
 import { VirtualUsers } from "./auth/authorizer.ts";
 import { parseCommandLine, UsageError } from "./cli.ts";
 import { ConfigError } from "./config-error.ts";
-// TODO(lesson 7): main.ts already prints routerAdvice(); write it in router-advice.ts.
 import { routerAdvice } from "./router-advice.ts";
 import { FtpServer } from "./server.ts";
 
@@ -55,7 +54,6 @@ async function main(): Promise<void> {
   process.stdout.write(`LISTENING ${shownHost}:${address.port}\n`);
   process.stdout.write(`Serving ${describe}. ${connectHints(address.host, address.port, options.authorizer as VirtualUsers)}`);
   options.log.log("info", "listening", { host: address.host, port: address.port });
-  // TODO(lesson 7): nothing to change here; routerAdvice() in router-advice.ts decides what is printed.
   const advice = routerAdvice({ ...options, host: address.host, port: address.port });
   if (advice.note) process.stdout.write(`${advice.note}\n`);
   for (const warning of advice.warnings) process.stderr.write(`ftpd: warning: ${warning}\n`);

@@ -35,5 +35,6 @@ export function routerAdvice(setup: RouterSetup): RouterAdvice {
   // TODO(lesson 7): when --nat-address, --masquerade-map or --range is set, return a note
   // naming what the router must forward (the control port and the passive range) and what
   // PASV replies announce; add warnings for the likely mistakes (see lessons/07-port-mapping).
+  // main.ts prints the note on stdout and each warning on stderr.
   return { note: null, warnings };
 }

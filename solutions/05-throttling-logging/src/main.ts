@@ -9,6 +9,7 @@
 import { VirtualUsers } from "./auth/authorizer.ts";
 import { parseCommandLine, UsageError } from "./cli.ts";
 import { ConfigError } from "./config-error.ts";
+import { routerAdvice } from "./router-advice.ts";
 import { FtpServer } from "./server.ts";
 
 function fail(message: string): never {
@@ -53,6 +54,9 @@ async function main(): Promise<void> {
   process.stdout.write(`LISTENING ${shownHost}:${address.port}\n`);
   process.stdout.write(`Serving ${describe}. ${connectHints(address.host, address.port, options.authorizer as VirtualUsers)}`);
   options.log.log("info", "listening", { host: address.host, port: address.port });
+  const advice = routerAdvice({ ...options, host: address.host, port: address.port });
+  if (advice.note) process.stdout.write(`${advice.note}\n`);
+  for (const warning of advice.warnings) process.stderr.write(`ftpd: warning: ${warning}\n`);
 
   const stop = () => {
     const exit = () => {

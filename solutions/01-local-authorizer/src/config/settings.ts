@@ -31,7 +31,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "passive", key: "masquerade_address", schema: v.ipv4Value, flag: "--nat-address", doc: "public IPv4 address to announce in 227 replies (behind NAT)" },
   { section: "passive", key: "masquerade_map", schema: v.masqueradeMapValue, flag: "--masquerade-map", doc: "per-network addresses: NETWORK/BITS=ADDRESS, comma-separated (LAN clients get the LAN address)" },
 
-  { section: "users", key: "anonymous", schema: v.boolValue, doc: "allow anonymous login (default: yes unless users_file or -u is given)" },
+  { section: "users", key: "anonymous", schema: v.boolValue, flag: "--anonymous", doc: "allow anonymous login (default: yes unless users_file or -u is given)" },
   { section: "users", key: "anonymous_folder", schema: v.stringValue, flag: "--directory", path: true, doc: "folder anonymous users (and -u) see as / (default: the current folder)" },
   { section: "users", key: "anonymous_permissions", schema: v.permsValue, default: "elr", doc: "permission letters for anonymous (elr: read-only; -w gives elradfmwMT)" },
   { section: "users", key: "users_file", schema: v.stringValue, flag: "--users", path: true, doc: "users file: `name password perms home` per line" },
