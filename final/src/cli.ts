@@ -18,6 +18,9 @@ import { realpathSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import { Quotas } from "./quota.ts";
 //<
+//> final encoding-import
+import { codecFor } from "./protocol/codec.ts";
+//<
 //> final address-rules-import
 import { AddressRules } from "./address-rules.ts";
 //<
@@ -226,6 +229,13 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
     }
     const usageFile = get<string | undefined>(settings, "limits.quota_usage_file");
     options.quotas = new Quotas({ defaultQuota, userQuota, folderQuota, ...(usageFile ? { usageFile } : {}) });
+  }
+//<
+//> final encoding-option
+  try {
+    options.codec = codecFor(get<string>(settings, "server.encoding"));
+  } catch (err) {
+    throw sourced(settings, "server.encoding", (err as Error).message, "write utf-8 unless old clients need their own code page, e.g. gbk");
   }
 //<
 //> final address-rules-options

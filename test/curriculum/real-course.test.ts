@@ -76,6 +76,14 @@ const FINAL_ONLY: string[] = [
   "options.ts#quota-import",
   "options.ts#quota-option",
   "quota.ts#quota",
+  // file-name encodings: --encoding gbk, OPTS UTF8 per session (part 3)
+  "cli.ts#encoding-import",
+  "cli.ts#encoding-option",
+  "commands/info.ts#opts-utf8-codec",
+  "commands/info.ts#opts-utf8-import",
+  "config/settings.ts#encoding-setting",
+  "protocol/codec.ts#legacy-codecs",
+  "protocol/codec.ts#legacy-codecs-import",
 ];
 
 describe("the real course", () => {

@@ -10,6 +10,9 @@
 
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
+//> final opts-utf8-import
+import { utf8 } from "../protocol/codec.ts";
+//<
 //> final hash-option-import
 import { hashOption } from "./hash.ts";
 //<
@@ -84,6 +87,10 @@ export const infoCommands: CommandSpec[] = [
           if (!/^(ON|OFF)?$/i.test(value)) throw new FtpError(501, "Syntax: OPTS UTF8 ON|OFF");
           // Names are always UTF-8 (RFC 2640); OFF is accepted because old clients send it.
           s.utf8 = value.toUpperCase() !== "OFF";
+//> final opts-utf8-codec
+          // With a legacy encoding (--encoding gbk), a client that asks for UTF-8 gets it.
+          s.codec = s.utf8 ? utf8 : s.options.codec;
+//<
           return s.reply(200, `UTF8 mode ${s.utf8 ? "enabled" : "disabled"}.`);
         case "MLST": {
           const wanted = value.split(";").map((f) => f.trim().toLowerCase()).filter(Boolean);

@@ -24,6 +24,9 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "server", key: "banner", schema: v.stringValue, default: "ftp-lab FTP server ready.", flag: "--banner", doc: "greeting in the 220 reply" },
   { section: "server", key: "login_message", schema: v.stringValue, default: "Login successful.", doc: "text of the 230 reply after a good login" },
   { section: "server", key: "quit_message", schema: v.stringValue, default: "Goodbye.", doc: "text of the 221 reply to QUIT" },
+//> final encoding-setting
+  { section: "server", key: "encoding", schema: v.stringValue, default: "utf-8", flag: "--encoding", doc: "file names on the wire: utf-8 (RFC 2640), or gbk, big5, shift_jis ... for old clients (OPTS UTF8 ON still gets UTF-8)" },
+//<
 //> final message-file-settings
   { section: "server", key: "banner_file", schema: v.stringValue, path: true, doc: "read the 220 greeting from this text file (several lines make a multi-line reply); overrides banner" },
   { section: "server", key: "login_message_file", schema: v.stringValue, path: true, doc: "read the 230 reply after a good login from this file; overrides login_message" },

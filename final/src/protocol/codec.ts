@@ -8,6 +8,10 @@ export interface Codec {
   encode(text: string): Buffer;
 }
 
+//> final legacy-codecs-import
+import iconv from "iconv-lite";
+//<
+
 const utf8Decoder = new TextDecoder("utf-8", { fatal: false });
 
 export const utf8: Codec = {
@@ -15,3 +19,19 @@ export const utf8: Codec = {
   decode: (bytes) => utf8Decoder.decode(bytes),
   encode: (text) => Buffer.from(text, "utf8"),
 };
+//> final legacy-codecs
+
+/**
+ * A legacy encoding for old clients (`--encoding gbk`: Chinese Windows tools that send file
+ * names in the system code page). iconv-lite does the work: bytes it cannot decode become
+ * U+FFFD, and characters the encoding lacks become "?", so nothing ever breaks a session.
+ *
+ *   codecFor("gbk").decode(<c4 e3 ba c3>)  ->  "你好"
+ */
+export function codecFor(name: string): Codec {
+  const normal = name.trim().toLowerCase();
+  if (normal === "utf-8" || normal === "utf8") return utf8;
+  if (!iconv.encodingExists(normal)) throw new Error(`unknown encoding ${JSON.stringify(name)}; use utf-8, gbk, gb18030, big5, shift_jis, cp1251 ...`);
+  return { name: normal, decode: (bytes) => iconv.decode(bytes, normal), encode: (text) => iconv.encode(text, normal) };
+}
+//<

@@ -23,6 +23,7 @@ import { Jail, type ResolveMode } from "./fs/jail.ts";
 import { resolveVirtual } from "./fs/virtual-path.ts";
 import type { Fields, Level } from "./log.ts";
 import type { ServerOptions } from "./options.ts";
+import type { Codec } from "./protocol/codec.ts";
 import { parseCommandLine } from "./protocol/command-line.ts";
 import { LineReader, type LineEvent } from "./protocol/line-reader.ts";
 import { FtpError, formatReply, isFinal, oneLine } from "./protocol/reply.ts";
@@ -65,6 +66,8 @@ export class Session {
   data: DataChannel | null = null;
   transfer: Transfer | null = null;
   utf8 = true;
+  /** How this session's commands and replies are encoded (the server's, until OPTS UTF8 changes it). */
+  codec: Codec;
   /** After "EPSV ALL" (RFC 2428 section 4) only EPSV may set up data connections. */
   epsvAll = false;
   mlstFacts = new Set(["type", "size", "modify", "perm", "unix.mode"]);
@@ -85,6 +88,7 @@ export class Session {
     this.options = host.options;
     this.remoteIp = plainIp(control.remoteAddress);
     this.localIp = plainIp(control.localAddress);
+    this.codec = this.options.codec;
     this.reader = new LineReader(this.options.maxLineLength);
   }
 
@@ -106,13 +110,13 @@ export class Session {
     if (isFinal(code)) this.finalReplies++;
     const wire = formatReply(code, text);
     if (this.options.log.enabled("debug")) this.log("debug", "reply", { text: wire.trimEnd() });
-    this.control.write(this.options.codec.encode(wire));
+    this.control.write(this.codec.encode(wire));
   }
 
   /** The first line of a multi-line reply whose body is written with writeContinuation. */
   replyPart(code: number, text: string): void {
     if (this.closed || this.control.writableEnded) return;
-    this.control.write(this.options.codec.encode(`${code}-${oneLine(text)}\r\n`));
+    this.control.write(this.codec.encode(`${code}-${oneLine(text)}\r\n`));
   }
 
   /** Body lines of a long multi-line reply, waiting when the client reads slowly. */
@@ -146,7 +150,7 @@ export class Session {
   }
 
   private isUrgent(bytes: Buffer): boolean {
-    const { verb } = parseCommandLine(this.options.codec.decode(bytes));
+    const { verb } = parseCommandLine(this.codec.decode(bytes));
     return this.host.commands.get(verb)?.urgent === true;
   }
 
@@ -188,7 +192,7 @@ export class Session {
       this.reply(500, `Command line too long (the limit is ${this.options.maxLineLength} bytes).`);
       return;
     }
-    const line = this.options.codec.decode(event.bytes);
+    const line = this.codec.decode(event.bytes);
     const { verb, arg } = parseCommandLine(line);
     // RNTO must come right after RNFR (RFC 959 section 4.1.3): any other line cancels it,
     // even one that fails.

@@ -8,6 +8,7 @@ export interface Codec {
   encode(text: string): Buffer;
 }
 
+
 const utf8Decoder = new TextDecoder("utf-8", { fatal: false });
 
 export const utf8: Codec = {

@@ -15,6 +15,7 @@ import { stat } from "node:fs/promises";
 import { entryStats, folderEntries } from "../listing/entries.ts";
 import { lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
 import { virtualBasename } from "../fs/virtual-path.ts";
+import { utf8 } from "../protocol/codec.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
@@ -49,7 +50,8 @@ function formatEntry(s: Session, format: Format, rawName: string, st: Stats, vpa
 
 /** The listing as a stream of CRLF-terminated lines, produced as the client reads them. */
 async function* listingChunks(s: Session, format: Format, real: string, vpath: string, st: Stats, linePrefix = ""): AsyncGenerator<Buffer> {
-  const codec = s.options.codec;
+  // Names on disk are UTF-8 (Linux); the client gets them in the session's encoding.
+  const codec = s.codec;
   if (!st.isDirectory()) {
     yield codec.encode(`${linePrefix}${formatEntry(s, format, virtualBasename(vpath), st, vpath)}\r\n`);
     return;
@@ -57,7 +59,7 @@ async function* listingChunks(s: Session, format: Format, real: string, vpath: s
   for await (const batch of folderEntries(real, s.jail!)) {
     let text = "";
     for (const { name, stats } of batch) {
-      const decoded = codec.decode(name);
+      const decoded = utf8.decode(name);
       text += `${linePrefix}${formatEntry(s, format, decoded, stats, `${vpath}/${decoded}`)}\r\n`;
     }
     yield codec.encode(text);
