@@ -18,6 +18,9 @@ import { realpathSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import { Quotas } from "./quota.ts";
 //<
+//> final tls-cli-import
+import { loadTlsIdentity, type TlsIdentity } from "./tls/context.ts";
+//<
 //> final encoding-import
 import { codecFor } from "./protocol/codec.ts";
 //<
@@ -120,6 +123,21 @@ export function parseCommandLine(argv: string[], out: (text: string) => void = (
   }
   return { ...buildOptions(settings, userSpecs, o.username, o.password), settings };
 }
+
+//> final tls-identity
+/** The TLS certificate, when TLS is on: loaded from files, or made (self-signed) for local use. */
+export async function tlsIdentity(settings: EffectiveSettings, warn: (text: string) => void): Promise<TlsIdentity | undefined> {
+  if (!get<boolean>(settings, "tls.enabled")) return undefined;
+  const certFile = get<string | undefined>(settings, "tls.certfile");
+  try {
+    const identity = await loadTlsIdentity(certFile, get<string | undefined>(settings, "tls.keyfile"));
+    if (identity.selfSigned) warn("TLS uses a self-signed certificate made at startup: clients will not trust it (curl -k, lftp: set ssl:verify-certificate no); give --certfile and --keyfile for a real one");
+    return identity;
+  } catch (err) {
+    throw sourced(settings, "tls.certfile", `cannot use the certificate or key: ${(err as Error).message}`, "give PEM files: --certfile server.crt --keyfile server.key");
+  }
+}
+//<
 
 /** An error about a setting's value, pointing at where that value came from. */
 function sourced(settings: EffectiveSettings, name: string, problem: string, fix: string): Error {
@@ -229,6 +247,16 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
     }
     const usageFile = get<string | undefined>(settings, "limits.quota_usage_file");
     options.quotas = new Quotas({ defaultQuota, userQuota, folderQuota, ...(usageFile ? { usageFile } : {}) });
+  }
+//<
+//> final tls-cli-options
+  options.tlsControlRequired = get<boolean>(settings, "tls.control_required");
+  options.tlsDataRequired = get<boolean>(settings, "tls.data_required");
+  if (!get<boolean>(settings, "tls.enabled")) {
+    for (const name of ["tls.certfile", "tls.keyfile", "tls.control_required", "tls.data_required"]) {
+      const value = get<unknown>(settings, name);
+      if (value !== undefined && value !== false) throw sourced(settings, name, `${name} is set but TLS is off`, "turn it on with --tls (or [tls] enabled = true)");
+    }
   }
 //<
 //> final encoding-option

@@ -8,6 +8,9 @@
 
 import { VirtualUsers } from "./auth/authorizer.ts";
 import { parseCommandLine, UsageError } from "./cli.ts";
+//> final tls-main-import
+import { tlsIdentity } from "./cli.ts";
+//<
 import { ConfigError } from "./config-error.ts";
 import { routerAdvice } from "./router-advice.ts";
 import { FtpServer } from "./server.ts";
@@ -41,6 +44,15 @@ async function main(): Promise<void> {
   }
   if (parsed === "exit") return;
   const { options, describe } = parsed;
+//> final tls-load
+  try {
+    const identity = await tlsIdentity(parsed.settings, (text) => process.stderr.write(`ftpd: warning: ${text}\n`));
+    if (identity) options.tls = identity;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+//<
 //> final quota-load
   await options.quotas?.load();
 //<

@@ -1,5 +1,8 @@
 // Everything a running server needs to know, with the defaults a newcomer would expect.
 
+//> final tls-options-import
+import type { TlsIdentity } from "./tls/context.ts";
+//<
 //> final quota-import
 import type { Quotas } from "./quota.ts";
 //<
@@ -48,6 +51,12 @@ export interface ServerOptions {
   authFailedDelayMs: number;
   permitForeignAddresses: boolean;
   permitPrivilegedPorts: boolean;
+//> final tls-options
+  /** FTPS: the certificate (none: AUTH TLS is refused), and what must be encrypted. */
+  tls?: TlsIdentity;
+  tlsControlRequired: boolean;
+  tlsDataRequired: boolean;
+//<
 //> final quota-option
   /** Disk quotas (none: no limit on uploads). */
   quotas?: Quotas;
@@ -85,6 +94,10 @@ export function withDefaults(partial: Partial<ServerOptions> & Pick<ServerOption
     authFailedDelayMs: 2000,
     permitForeignAddresses: false,
     permitPrivilegedPorts: false,
+//> final tls-defaults
+    tlsControlRequired: false,
+    tlsDataRequired: false,
+//<
 //> final address-rule-defaults
     addressRules: new AddressRules(),
     userAddressRules: new Map(),

@@ -24,6 +24,10 @@ import { resolveVirtual } from "./fs/virtual-path.ts";
 import type { Fields, Level } from "./log.ts";
 import type { ServerOptions } from "./options.ts";
 import type { Codec } from "./protocol/codec.ts";
+//> final tls-import
+import type { TLSSocket } from "node:tls";
+import { secureServerSocket } from "./tls/secure-socket.ts";
+//<
 import { parseCommandLine } from "./protocol/command-line.ts";
 import { LineReader, type LineEvent } from "./protocol/line-reader.ts";
 import { FtpError, formatReply, isFinal, oneLine } from "./protocol/reply.ts";
@@ -71,6 +75,10 @@ export class Session {
   /** After "EPSV ALL" (RFC 2428 section 4) only EPSV may set up data connections. */
   epsvAll = false;
   mlstFacts = new Set(["type", "size", "modify", "perm", "unix.mode"]);
+//> final tls-state
+  /** FTPS (RFC 4217): the control connection is TLS (after AUTH TLS), PBSZ was sent, PROT P is on. */
+  tls = { control: false, pbsz: false, protP: false };
+//<
 
   private readonly reader: LineReader;
   private readonly queue: Array<LineEvent> = [];
@@ -83,7 +91,8 @@ export class Session {
 
   constructor(
     private readonly host: SessionHost,
-    readonly control: Socket,
+    /** The control connection (a TLSSocket once AUTH TLS succeeded). */
+    public control: Socket,
   ) {
     this.options = host.options;
     this.remoteIp = plainIp(control.remoteAddress);
@@ -124,6 +133,29 @@ export class Session {
     if (this.closed || this.control.writableEnded) throw new FtpError(426, "Connection closed.");
     if (!this.control.write(chunk)) await once(this.control, "drain");
   }
+
+//> final tls-upgrade
+  /**
+   * AUTH TLS: after the 234 reply (already written in plain text), the handshake; from then on
+   * the session reads and writes through the TLS socket. A failed handshake ends the session.
+   */
+  async startTls(): Promise<void> {
+    const identity = this.options.tls!;
+    const raw = this.control;
+    raw.removeAllListeners("data");
+    try {
+      this.control = await secureServerSocket(raw, identity.context, 30_000);
+    } catch (err) {
+      this.log("warn", "TLS handshake failed", { error: (err as Error).message });
+      raw.destroy();
+      throw err;
+    }
+    this.control.on("data", (chunk: Buffer) => this.onData(chunk));
+    this.control.on("error", (err) => this.log("verbose", "control connection error", { error: err.message }));
+    this.tls.control = true;
+    this.log("verbose", "TLS on the control connection", { protocol: (this.control as TLSSocket).getProtocol() ?? "?" });
+  }
+//<
 
   get commands(): ReadonlyMap<string, CommandSpec> {
     return this.host.commands;
@@ -287,6 +319,12 @@ export class Session {
     /** Runs after the work, before the final reply: close files, remove a file never written. */
     finish?: (connected: boolean) => Promise<void>,
   ): Promise<void> {
+//> final tls-data-required
+    if (this.options.tlsDataRequired && !this.tls.protP) {
+      await finish?.(false);
+      throw new FtpError(521, "Data connections must be protected here: send PBSZ 0 and PROT P first.");
+    }
+//<
     const channel = this.data;
     if (!channel) {
       await finish?.(false);
@@ -300,7 +338,20 @@ export class Session {
     try {
       const text = typeof opening === "object" ? opening.exact : `${channel.connected ? "Data connection already open" : "Opening data connection"}; ${opening}`;
       this.reply(channel.connected ? 125 : 150, text);
-      const socket = await Promise.race([channel.connect(), transfer.aborted]);
+      let socket = await Promise.race([channel.connect(), transfer.aborted]);
+//> final tls-data
+      // PROT P: the data connection is TLS too, with the server in the server's role.
+      if (this.tls.protP) {
+        const raw = socket;
+        transfer.socket = raw; // ABOR during the handshake closes it
+        socket = await Promise.race([
+          secureServerSocket(raw, this.options.tls!.context, 30_000).catch((err: Error) => {
+            throw new FtpError(425, `Can't open data connection: TLS negotiation failed (${err.message}).`);
+          }),
+          transfer.aborted,
+        ]);
+      }
+//<
       transfer.socket = socket;
       // A transfer that makes no progress for this long is cut (a vanished or stuck client).
       if (this.options.dataTimeoutSec) {

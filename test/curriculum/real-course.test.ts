@@ -84,6 +84,27 @@ const FINAL_ONLY: string[] = [
   "config/settings.ts#encoding-setting",
   "protocol/codec.ts#legacy-codecs",
   "protocol/codec.ts#legacy-codecs-import",
+  // FTPS: AUTH TLS, PBSZ, PROT, CCC refused, policy flags (part 3)
+  "cli.ts#tls-cli-import",
+  "cli.ts#tls-cli-options",
+  "cli.ts#tls-identity",
+  "commands/login.ts#tls-control-required",
+  "commands/table.ts#tls-import",
+  "commands/table.ts#tls-table",
+  "commands/tls.ts#tls-commands",
+  "config/settings.ts#tls-settings",
+  "main.ts#tls-load",
+  "main.ts#tls-main-import",
+  "options.ts#tls-defaults",
+  "options.ts#tls-options",
+  "options.ts#tls-options-import",
+  "session.ts#tls-data",
+  "session.ts#tls-data-required",
+  "session.ts#tls-import",
+  "session.ts#tls-state",
+  "session.ts#tls-upgrade",
+  "tls/context.ts#tls-context",
+  "tls/secure-socket.ts#tls-secure-socket",
 ];
 
 describe("the real course", () => {

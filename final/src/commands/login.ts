@@ -23,6 +23,9 @@ export const loginCommands: CommandSpec[] = [
     help: "Syntax: USER <name> (set the user name).",
     handler(s, name) {
       if (s.account) throw new FtpError(530, "Already logged in; use REIN to log in as someone else.");
+//> final tls-control-required
+      if (s.options.tlsControlRequired && !s.tls.control) throw new FtpError(530, "This server requires TLS: send AUTH TLS first.");
+//<
       s.pendingUser = name;
       if (s.options.authorizer.isAnonymousName(name)) {
         s.reply(331, "Anonymous login ok, send your e-mail address as password.");

@@ -3,6 +3,9 @@
 
 import { dataSetupCommands } from "./data-setup.ts";
 import { fileCommands } from "./files.ts";
+//> final tls-import
+import { tlsCommands } from "./tls.ts";
+//<
 //> final hash-import
 import { hashCommands } from "./hash.ts";
 //<
@@ -27,6 +30,9 @@ export function buildCommandTable(): Map<string, CommandSpec> {
     ...transferCommands,
     ...fileCommands,
     siteCommand,
+//> final tls-table
+    ...tlsCommands,
+//<
 //> final hash-table
     ...hashCommands,
 //<

@@ -68,6 +68,13 @@ export const SETTINGS: readonly SettingDef[] = [
 //<
   { section: "security", key: "permit_privileged_ports", schema: v.boolValue, default: "false", flag: "--permit-privileged-ports", doc: "allow PORT/EPRT to ports below 1024 (unsafe)" },
 
+//> final tls-settings
+  { section: "tls", key: "enabled", schema: v.boolValue, default: "false", flag: "--tls", doc: "FTPS (RFC 4217): offer AUTH TLS; without certfile a self-signed certificate is made at startup" },
+  { section: "tls", key: "certfile", schema: v.stringValue, flag: "--certfile", path: true, doc: "the server's certificate (PEM), chain included" },
+  { section: "tls", key: "keyfile", schema: v.stringValue, flag: "--keyfile", path: true, doc: "its private key (PEM; default: the certfile)" },
+  { section: "tls", key: "control_required", schema: v.boolValue, default: "false", flag: "--tls-control-required", doc: "refuse logins before AUTH TLS (no passwords in clear text)" },
+  { section: "tls", key: "data_required", schema: v.boolValue, default: "false", flag: "--tls-data-required", doc: "refuse transfers without PROT P (no files in clear text)" },
+//<
   { section: "logging", key: "enabled", schema: v.boolValue, default: "true", doc: "log at all" },
   { section: "logging", key: "console", schema: v.boolValue, default: "true", doc: "log to the console (stderr), human-readable" },
   { section: "logging", key: "file", schema: v.stringValue, flag: "--log-file", path: true, doc: "also log to this file, one JSON object per line" },

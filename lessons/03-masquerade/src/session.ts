@@ -83,7 +83,8 @@ export class Session {
 
   constructor(
     private readonly host: SessionHost,
-    readonly control: Socket,
+    /** The control connection (a TLSSocket once AUTH TLS succeeded). */
+    public control: Socket,
   ) {
     this.options = host.options;
     this.remoteIp = plainIp(control.remoteAddress);
@@ -124,6 +125,7 @@ export class Session {
     if (this.closed || this.control.writableEnded) throw new FtpError(426, "Connection closed.");
     if (!this.control.write(chunk)) await once(this.control, "drain");
   }
+
 
   get commands(): ReadonlyMap<string, CommandSpec> {
     return this.host.commands;
@@ -300,7 +302,7 @@ export class Session {
     try {
       const text = typeof opening === "object" ? opening.exact : `${channel.connected ? "Data connection already open" : "Opening data connection"}; ${opening}`;
       this.reply(channel.connected ? 125 : 150, text);
-      const socket = await Promise.race([channel.connect(), transfer.aborted]);
+      let socket = await Promise.race([channel.connect(), transfer.aborted]);
       transfer.socket = socket;
       // A transfer that makes no progress for this long is cut (a vanished or stuck client).
       if (this.options.dataTimeoutSec) {

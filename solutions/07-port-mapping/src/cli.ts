@@ -107,6 +107,7 @@ export function parseCommandLine(argv: string[], out: (text: string) => void = (
   return { ...buildOptions(settings, userSpecs, o.username, o.password), settings };
 }
 
+
 /** An error about a setting's value, pointing at where that value came from. */
 function sourced(settings: EffectiveSettings, name: string, problem: string, fix: string): Error {
   const source = settings.get(name)?.source ?? "default";

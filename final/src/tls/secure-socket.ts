@@ -1,0 +1,27 @@
+//> final tls-secure-socket
+// Turning a plain TCP connection into a TLS one, on the server's side of the handshake:
+// the control connection after "AUTH TLS" / "234", and each data connection after PROT P.
+// (In FTPS the server is the TLS server on data connections too, whoever dialled.)
+
+import type { Socket } from "node:net";
+import { TLSSocket, type SecureContext } from "node:tls";
+
+export function secureServerSocket(raw: Socket, context: SecureContext, timeoutMs: number): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const tls = new TLSSocket(raw, { isServer: true, secureContext: context });
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      tls.destroy();
+      reject(err);
+    };
+    // A client that never finishes the handshake must not hold the connection forever.
+    const timer = setTimeout(() => fail(new Error(`no TLS handshake within ${timeoutMs / 1000} s`)), timeoutMs);
+    tls.once("error", fail);
+    tls.once("secure", () => {
+      clearTimeout(timer);
+      tls.off("error", fail);
+      resolve(tls);
+    });
+  });
+}
+//<
