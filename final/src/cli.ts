@@ -18,6 +18,9 @@ import { realpathSync } from "node:fs";
 import { dirname, resolve as resolvePath } from "node:path";
 import { Quotas } from "./quota.ts";
 //<
+//> final folder-rules-import
+import { parseFolderRules, type FolderRule } from "./fs/virtual-folders.ts";
+//<
 //> final tls-cli-import
 import { loadTlsIdentity, type TlsIdentity } from "./tls/context.ts";
 //<
@@ -124,6 +127,46 @@ export function parseCommandLine(argv: string[], out: (text: string) => void = (
   return { ...buildOptions(settings, userSpecs, o.username, o.password), settings };
 }
 
+//> final folder-rules-apply
+/** virtual_folders and folder_permissions: mounts and letters on the accounts they name. */
+function applyFolderRules(settings: EffectiveSettings, users: VirtualUsers): void {
+  for (const [name, withReal] of [["users.virtual_folders", true], ["users.folder_permissions", false]] as const) {
+    const text = get<string | undefined>(settings, name);
+    if (text === undefined) continue;
+    const fail = (problem: string, fix: string) => sourced(settings, name, problem, fix);
+    let rules: FolderRule[];
+    try {
+      rules = parseFolderRules(text, withReal);
+    } catch (err) {
+      throw fail((err as Error).message, withReal ? "e.g. anna:/shared=/srv/shared:elr" : "e.g. anna:/incoming=elrw");
+    }
+    // Real folders are relative to the config file that names them (or the current folder).
+    const base = /^(.*):\d+$/.exec(settings.get(name)?.source ?? "")?.[1];
+    for (const rule of rules) {
+      const accounts = users.accountsNamed(rule.user);
+      if (accounts.length === 0) throw fail(`no account "${rule.user}" for ${rule.vpath}`, "name a user defined with --user, -u or the users file, anonymous, or *");
+      let real: string | undefined;
+      if (rule.real !== undefined) {
+        try {
+          real = realpathSync(resolvePath(base ? dirname(base) : process.cwd(), rule.real));
+          if (!statSync(real).isDirectory()) throw new Error("not a folder");
+        } catch {
+          throw fail(`virtual folder ${rule.vpath}: ${rule.real} does not exist or is not a folder`, "create it, or fix the path");
+        }
+      }
+      for (const account of accounts) {
+        try {
+          account.perms.override(rule.vpath, rule.perms);
+        } catch (err) {
+          throw fail((err as Error).message, "use letters from elradfmwMT");
+        }
+        if (real !== undefined) (account.mounts ??= []).push({ vpath: rule.vpath, real });
+      }
+    }
+  }
+}
+
+//<
 //> final tls-identity
 /** The TLS certificate, when TLS is on: loaded from files, or made (self-signed) for local use. */
 export async function tlsIdentity(settings: EffectiveSettings, warn: (text: string) => void): Promise<TlsIdentity | undefined> {
@@ -167,6 +210,9 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
   if (username !== undefined) users.addUser(username, password ?? "", folder, ALL_PERMS);
   for (const spec of userSpecs) users.addUser(spec.name, spec.password, spec.home, spec.perms);
   if (anonymous && !users.hasAnonymous) users.addAnonymous(folder, get<string>(settings, "users.anonymous_permissions"));
+//> final folder-rules
+  applyFolderRules(settings, users);
+//<
 //> 1 nobody-can-log-in
   if (!users.hasAnonymous && users.userNames.length === 0) {
     throw new UsageError("nobody can log in: enable anonymous, give -u/-P or --user, or a users file with at least one user");

@@ -155,8 +155,8 @@ export class Session {
     this.tls.control = true;
     this.log("verbose", "TLS on the control connection", { protocol: (this.control as TLSSocket).getProtocol() ?? "?" });
   }
-//<
 
+//<
   get commands(): ReadonlyMap<string, CommandSpec> {
     return this.host.commands;
   }

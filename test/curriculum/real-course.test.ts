@@ -105,6 +105,23 @@ const FINAL_ONLY: string[] = [
   "session.ts#tls-upgrade",
   "tls/context.ts#tls-context",
   "tls/secure-socket.ts#tls-secure-socket",
+  // virtual folders and per-folder permissions (part 3)
+  "auth/authorizer.ts#account-mounts",
+  "auth/authorizer.ts#accounts-named",
+  "auth/permissions.ts#folder-permissions",
+  "auth/permissions.ts#folder-permissions-check",
+  "auth/permissions.ts#folder-permissions-import",
+  "cli.ts#folder-rules",
+  "cli.ts#folder-rules-apply",
+  "cli.ts#folder-rules-import",
+  "commands/listing.ts#listing-mounts",
+  "commands/login.ts#login-mounts",
+  "config/settings.ts#folder-rule-settings",
+  "fs/jail.ts#jail-mounts",
+  "fs/jail.ts#jail-mounts-contains",
+  "fs/jail.ts#jail-mounts-import",
+  "fs/jail.ts#jail-mounts-resolve",
+  "fs/virtual-folders.ts#virtual-folders",
 ];
 
 describe("the real course", () => {

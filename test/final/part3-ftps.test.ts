@@ -48,7 +48,7 @@ describe("--tls: explicit FTPS", () => {
     const down = await run("curl", ["-sS", "-k", "--ssl-reqd", `ftp://127.0.0.1:${port()}/data.bin`]);
     expect(down.code, describeRun(down, ctx.server)).toBe(0);
     expect(sha(down.stdout)).toBe(sha(DATA));
-    const file = ctx.root.path("../upload-src.bin");
+    const file = ctx.root.path("upload-src.bin");
     fs.writeFileSync(file, DATA);
     const up = await run("curl", ["-sS", "-k", "--ssl-reqd", "-T", file, `ftp://127.0.0.1:${port()}/up.bin`]);
     expect(up.code, describeRun(up, ctx.server)).toBe(0);
@@ -56,7 +56,7 @@ describe("--tls: explicit FTPS", () => {
   });
 
   it("lftp with ftp:ssl-force and protected data downloads byte for byte", async () => {
-    const out = ctx.root.path("../lftp-out.bin");
+    const out = ctx.root.path("lftp-out.bin"); // a fresh temp folder per run
     const r = await run("lftp", ["-p", port(), "127.0.0.1", "-e", `set ssl:verify-certificate no; set ftp:ssl-force true; set ftp:ssl-protect-data true; get data.bin -o ${out}; bye`]);
     expect(r.code, describeRun(r, ctx.server)).toBe(0);
     expect(sha(fs.readFileSync(out))).toBe(sha(DATA));

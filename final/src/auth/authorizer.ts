@@ -14,6 +14,10 @@ export interface Account {
   home: string;
   perms: Permissions;
   anonymous: boolean;
+//> final account-mounts
+  /** Virtual folders: a real folder shown at a virtual path ("/shared" -> "/srv/shared"). */
+  mounts?: Array<{ vpath: string; real: string }>;
+//<
 }
 
 export interface Authorizer {
@@ -95,6 +99,16 @@ export class VirtualUsers implements Authorizer {
     this.anonymous = { name: "anonymous", home, perms: new Permissions(perms), anonymous: true };
   }
 
+//> final accounts-named
+  /** The accounts a folder rule names: one user, "anonymous", or "*" for all of them. */
+  accountsNamed(name: string): Account[] {
+    if (name === "*") return [...[...this.users.values()].map((u) => u.account), ...(this.anonymous ? [this.anonymous] : [])];
+    if (ANONYMOUS_NAMES.includes(name.toLowerCase())) return this.anonymous ? [this.anonymous] : [];
+    const user = this.users.get(name);
+    return user ? [user.account] : [];
+  }
+
+//<
   get hasAnonymous(): boolean {
     return this.anonymous !== null;
   }

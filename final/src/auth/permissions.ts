@@ -9,6 +9,10 @@
 //                m = make folder (MKD)   w = upload (STOR, STOU)   M = change mode (SITE CHMOD)
 //                T = change modification time (MFMT)
 
+//> final folder-permissions-import
+import { under } from "../fs/virtual-folders.ts";
+
+//<
 export const READ_PERMS = "elr";
 export const WRITE_PERMS = "adfmwMT";
 export const ALL_PERMS = READ_PERMS + WRITE_PERMS;
@@ -38,6 +42,11 @@ export class Permissions {
    * per-folder permissions, so that every check already passes through here.
    */
   allows(letter: PermLetter, _virtualPath: string): boolean {
+//> final folder-permissions-check
+    // Per-folder letters (virtual folders, folder_permissions): the deepest folder wins.
+    const own = this.overrideFor(_virtualPath);
+    if (own) return own.has(letter);
+//<
 //> 0-1 allow-everything
     //- return true;
 //<
@@ -48,6 +57,22 @@ export class Permissions {
 //<
   }
 
+//> final folder-permissions
+  private readonly overrides: Array<{ vpath: string; letters: ReadonlySet<string> }> = [];
+
+  /** Gives the folder `vpath` (and everything in it) its own letters. */
+  override(vpath: string, letters: string): void {
+    const bad = unknownPermLetters(letters);
+    if (bad.length) throw new Error(`unknown permission letter(s) ${bad.join("")} for ${vpath}; use letters from ${ALL_PERMS}`);
+    this.overrides.push({ vpath, letters: new Set(letters) });
+    this.overrides.sort((a, b) => b.vpath.length - a.vpath.length); // deepest first
+  }
+
+  private overrideFor(vpath: string): ReadonlySet<string> | undefined {
+    return this.overrides.find((o) => under(vpath, o.vpath))?.letters;
+  }
+
+//<
   get canWrite(): boolean {
     return [...WRITE_PERMS].some((c) => this.letters.has(c));
   }

@@ -64,6 +64,15 @@ async function* listingChunks(s: Session, format: Format, real: string, vpath: s
     }
     yield codec.encode(text);
   }
+//> final listing-mounts
+  // Virtual folders show up in their parent folder's listing like real ones.
+  let mounts = "";
+  for (const mount of s.jail!.mountsIn(vpath)) {
+    const mountStat = await stat(mount.real).catch(() => null);
+    if (mountStat) mounts += `${linePrefix}${formatEntry(s, format, mount.name, mountStat, `${vpath === "/" ? "" : vpath}/${mount.name}`)}\r\n`;
+  }
+  if (mounts) yield codec.encode(mounts);
+//<
 }
 
 async function listOverData(s: Session, format: Format, arg: string): Promise<void> {

@@ -87,6 +87,9 @@ async function logIn(s: Session, account: NonNullable<Session["account"]>): Prom
   let jail: Jail;
   try {
     jail = await Jail.open(account.home);
+//> final login-mounts
+    for (const mount of account.mounts ?? []) await jail.mount(mount.vpath, mount.real);
+//<
   } catch (err) {
     s.log("error", "home folder not available", { user: account.name, home: account.home, error: String(err) });
     throw new FtpError(530, "Login refused: your home folder is not available.");

@@ -42,6 +42,10 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "users", key: "anonymous", schema: v.boolValue, flag: "--anonymous", doc: "allow anonymous login (default: yes unless users_file or -u is given)" },
   { section: "users", key: "anonymous_folder", schema: v.stringValue, flag: "--directory", path: true, doc: "folder anonymous users (and -u) see as / (default: the current folder)" },
   { section: "users", key: "anonymous_permissions", schema: v.permsValue, default: "elr", doc: "permission letters for anonymous (elr: read-only; -w gives elradfmwMT)" },
+//> final folder-rule-settings
+  { section: "users", key: "virtual_folders", schema: v.stringValue, flag: "--virtual-folders", doc: "folders from elsewhere shown in a user's tree: USER:/VIRTUAL=/REAL:PERMS; ... (USER * = everyone)" },
+  { section: "users", key: "folder_permissions", schema: v.stringValue, flag: "--folder-permissions", doc: "letters of their own for a folder and what is in it: USER:/FOLDER=PERMS; ..." },
+//<
   { section: "users", key: "users_file", schema: v.stringValue, flag: "--users", path: true, doc: "users file: `name password perms home` per line" },
 
   { section: "limits", key: "read_limit", schema: v.rateValue, default: "0", flag: "--read-limit", doc: "upload speed per session, bytes/s (300K, 1M; 0: no limit)" },

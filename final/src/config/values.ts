@@ -108,8 +108,8 @@ export const sizeMapValue = text.transform((v, ctx) => {
   }
   return sizes;
 });
-//<
 
+//<
 //> final address-list-values
 /** "127.0.0.1, 192.168.1.0/24": addresses and networks, comma- or space-separated. */
 export const addressListValue = text.transform((v, ctx) => {

@@ -13,6 +13,9 @@
 import { lstat, realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { FtpError } from "../protocol/reply.ts";
+//> final jail-mounts-import
+import { under } from "./virtual-folders.ts";
+//<
 
 export type ResolveMode = "follow" | "parent";
 
@@ -23,12 +26,40 @@ export class Jail {
     return new Jail(await realpath(home));
   }
 
+//> final jail-mounts
+  /** Virtual folders: each one a jail of its own, deepest first. */
+  private readonly mounts: Array<{ vpath: string; jail: Jail }> = [];
+
+  async mount(vpath: string, real: string): Promise<void> {
+    this.mounts.push({ vpath, jail: await Jail.open(real) });
+    this.mounts.sort((a, b) => b.vpath.length - a.vpath.length);
+  }
+
+  /** The virtual folders shown directly inside the folder `vpath`, for listings. */
+  mountsIn(vpath: string): Array<{ name: string; real: string }> {
+    const parent = vpath === "/" ? "" : vpath;
+    return this.mounts
+      .filter((m) => m.vpath.startsWith(`${parent}/`) && !m.vpath.slice(parent.length + 1).includes("/"))
+      .map((m) => ({ name: m.vpath.slice(parent.length + 1), real: m.jail.realHome }));
+  }
+
+//<
   contains(realPath: string): boolean {
+//> final jail-mounts-contains
+    if (this.mounts.some((m) => m.jail.contains(realPath))) return true;
+//<
     return realPath === this.realHome || realPath.startsWith(this.realHome === sep ? sep : this.realHome + sep);
   }
 
   /** The real path for a virtual path ("/a/b"), checked to be inside the home. */
   async resolve(vpath: string, mode: ResolveMode): Promise<string> {
+//> final jail-mounts-resolve
+    const mount = this.mounts.find((m) => under(vpath, m.vpath));
+    if (mount) {
+      if (vpath === mount.vpath && mode === "parent") throw new FtpError(550, "A virtual folder cannot be deleted, renamed or replaced.");
+      return mount.jail.resolve(vpath.slice(mount.vpath.length) || "/", mode);
+    }
+//<
     const lexical = join(this.realHome, vpath);
     if (vpath === "/") return this.realHome;
     if (mode === "parent") return join(await this.resolveExisting(join(lexical, "..")), baseOf(lexical));

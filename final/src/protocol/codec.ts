@@ -10,8 +10,8 @@ export interface Codec {
 
 //> final legacy-codecs-import
 import iconv from "iconv-lite";
-//<
 
+//<
 const utf8Decoder = new TextDecoder("utf-8", { fatal: false });
 
 export const utf8: Codec = {

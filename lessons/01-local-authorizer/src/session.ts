@@ -126,7 +126,6 @@ export class Session {
     if (!this.control.write(chunk)) await once(this.control, "drain");
   }
 
-
   get commands(): ReadonlyMap<string, CommandSpec> {
     return this.host.commands;
   }

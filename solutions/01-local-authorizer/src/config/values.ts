@@ -78,7 +78,6 @@ export const permsValue = text.refine((v) => v.length > 0 && unknownPermLetters(
 export const levelValue = text.pipe(z.enum(["error", "warn", "info", "verbose", "debug"], { message: "expected one of error, warn, info, verbose, debug" }));
 
 
-
 export interface MasqueradeRule {
   network: string;
   address: string;

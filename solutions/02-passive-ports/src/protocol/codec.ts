@@ -8,7 +8,6 @@ export interface Codec {
   encode(text: string): Buffer;
 }
 
-
 const utf8Decoder = new TextDecoder("utf-8", { fatal: false });
 
 export const utf8: Codec = {
