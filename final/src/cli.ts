@@ -299,7 +299,7 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
   options.tlsControlRequired = get<boolean>(settings, "tls.control_required");
   options.tlsDataRequired = get<boolean>(settings, "tls.data_required");
   if (!get<boolean>(settings, "tls.enabled")) {
-    for (const name of ["tls.certfile", "tls.keyfile", "tls.control_required", "tls.data_required"]) {
+    for (const name of ["tls.certfile", "tls.keyfile", "tls.control_required", "tls.data_required", "tls.implicit_port"]) {
       const value = get<unknown>(settings, name);
       if (value !== undefined && value !== false) throw sourced(settings, name, `${name} is set but TLS is off`, "turn it on with --tls (or [tls] enabled = true)");
     }

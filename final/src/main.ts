@@ -65,6 +65,18 @@ async function main(): Promise<void> {
     const why = code === "EADDRINUSE" ? "the port is in use (pick another with -p)" : code === "EACCES" ? "ports below 1024 need root (use -p 2121)" : String(err);
     fail(`cannot listen on ${options.host}:${options.port}: ${why}`);
   }
+//> final implicit-tls-listen
+  const implicitPort = parsed.settings.get("tls.implicit_port")?.value as number | undefined;
+  if (options.tls && implicitPort !== undefined) {
+    try {
+      const tlsAddress = await server.listenImplicitTls(implicitPort);
+      const tlsHost = tlsAddress.host.includes(":") ? `[${tlsAddress.host}]` : tlsAddress.host;
+      process.stdout.write(`IMPLICIT-TLS ${tlsHost}:${tlsAddress.port}\n`);
+    } catch (err) {
+      fail(`cannot listen for implicit FTPS on ${options.host}:${implicitPort}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  }
+//<
   const shownHost = address.host.includes(":") ? `[${address.host}]` : address.host;
   process.stdout.write(`LISTENING ${shownHost}:${address.port}\n`);
   process.stdout.write(`Serving ${describe}. ${connectHints(address.host, address.port, options.authorizer as VirtualUsers)}`);

@@ -14,6 +14,9 @@ import type { CommandSpec } from "./commands/spec.ts";
 import { plainIp } from "./data/address.ts";
 import type { ServerOptions } from "./options.ts";
 import { Session, type SessionHost } from "./session.ts";
+//> final implicit-tls-import
+import { secureServerSocket } from "./tls/secure-socket.ts";
+//<
 
 export class FtpServer implements SessionHost {
   readonly commands: ReadonlyMap<string, CommandSpec> = buildCommandTable();
@@ -57,7 +60,38 @@ export class FtpServer implements SessionHost {
     return null;
   }
 
-  private accept(socket: Socket): void {
+//> final implicit-tls
+  private implicitServer: Server | null = null;
+
+  /**
+   * Implicit FTPS: a second port where every connection is TLS from its first byte (as
+   * port 990 used to be), for old clients that cannot send AUTH TLS. Sessions there start
+   * with the control connection and data connections protected.
+   */
+  listenImplicitTls(port: number): Promise<{ host: string; port: number }> {
+    const identity = this.options.tls!;
+    const server = createServer((raw) => {
+      raw.on("error", () => raw.destroy());
+      secureServerSocket(raw, identity.context, 30_000).then(
+        (tls) => this.accept(tls, true),
+        (err: Error) => this.options.log.log("verbose", "implicit TLS handshake failed", { remote: plainIp(raw.remoteAddress), error: err.message }),
+      );
+    });
+    server.on("error", (err) => this.options.log.log("error", "listener error", { error: err.message }));
+    this.implicitServer = server;
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: this.options.host, port }, () => {
+        server.off("error", reject);
+        const address = server.address();
+        if (!address || typeof address === "string") return reject(new Error("no address"));
+        resolve({ host: address.address, port: address.port });
+      });
+    });
+  }
+
+//<
+  private accept(socket: Socket, implicitTls = false): void {
     const ip = plainIp(socket.remoteAddress);
     const refusal = this.refusal(ip);
     if (refusal) {
@@ -68,6 +102,9 @@ export class FtpServer implements SessionHost {
       return;
     }
     const session = new Session(this, socket);
+//> final implicit-tls-session
+    if (implicitTls) session.tls = { control: true, pbsz: true, protP: true };
+//<
     this.sessions.add(session);
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     session.start();
@@ -89,6 +126,9 @@ export class FtpServer implements SessionHost {
   /** Stops accepting, says goodbye to every session, and resolves when all are gone. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+//> final implicit-tls-close
+    this.implicitServer?.close();
+//<
     for (const session of this.sessions) session.close(421, "Server shutting down.");
     await closed;
   }

@@ -122,6 +122,12 @@ const FINAL_ONLY: string[] = [
   "fs/jail.ts#jail-mounts-import",
   "fs/jail.ts#jail-mounts-resolve",
   "fs/virtual-folders.ts#virtual-folders",
+  // implicit FTPS (part 3)
+  "main.ts#implicit-tls-listen",
+  "server.ts#implicit-tls",
+  "server.ts#implicit-tls-close",
+  "server.ts#implicit-tls-import",
+  "server.ts#implicit-tls-session",
 ];
 
 describe("the real course", () => {

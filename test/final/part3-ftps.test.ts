@@ -145,3 +145,30 @@ describe("a server without --tls", () => {
     expect((await ftp.sendExpect("FEAT", 211)).lines).not.toContain(" AUTH TLS");
   });
 });
+
+describe("--tls-implicit-port: implicit FTPS (TLS from the first byte)", () => {
+  const ctx = useServer({ files: { "data.bin": DATA }, args: ["--tls", "--tls-implicit-port", "0"] });
+  const implicitPort = () => {
+    const m = /^IMPLICIT-TLS \S+:(\d+)$/m.exec(ctx.server.stdout());
+    if (!m) throw new Error(`the server printed no IMPLICIT-TLS line:\n${ctx.server.stdout()}`);
+    return m[1]!;
+  };
+
+  it("curl ftps:// downloads byte for byte on the implicit port, with data protected by default", async () => {
+    const r = await run("curl", ["-sS", "-k", `ftps://127.0.0.1:${implicitPort()}/data.bin`]);
+    expect(r.code, describeRun(r, ctx.server)).toBe(0);
+    expect(sha(r.stdout)).toBe(sha(DATA));
+  });
+
+  it("lftp ftps:// works too", async () => {
+    const out = ctx.root.path("implicit-out.bin");
+    const r = await run("lftp", ["-e", `set ssl:verify-certificate no; get data.bin -o ${out}; bye`, `ftps://127.0.0.1:${implicitPort()}`]);
+    expect(r.code, describeRun(r, ctx.server)).toBe(0);
+    expect(sha(fs.readFileSync(out))).toBe(sha(DATA));
+  });
+
+  it("the explicit port keeps working next to it", async () => {
+    const r = await run("curl", ["-sS", "-k", "--ssl-reqd", `ftp://127.0.0.1:${ctx.server.port}/data.bin`]);
+    expect(r.code, describeRun(r, ctx.server)).toBe(0);
+  });
+});

@@ -76,6 +76,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "tls", key: "enabled", schema: v.boolValue, default: "false", flag: "--tls", doc: "FTPS (RFC 4217): offer AUTH TLS; without certfile a self-signed certificate is made at startup" },
   { section: "tls", key: "certfile", schema: v.stringValue, flag: "--certfile", path: true, doc: "the server's certificate (PEM), chain included" },
   { section: "tls", key: "keyfile", schema: v.stringValue, flag: "--keyfile", path: true, doc: "its private key (PEM; default: the certfile)" },
+  { section: "tls", key: "implicit_port", schema: v.intValue(0, 65535), flag: "--tls-implicit-port", doc: "also listen here for implicit FTPS (TLS from the first byte, like port 990; 0 takes a free port)" },
   { section: "tls", key: "control_required", schema: v.boolValue, default: "false", flag: "--tls-control-required", doc: "refuse logins before AUTH TLS (no passwords in clear text)" },
   { section: "tls", key: "data_required", schema: v.boolValue, default: "false", flag: "--tls-data-required", doc: "refuse transfers without PROT P (no files in clear text)" },
 //<

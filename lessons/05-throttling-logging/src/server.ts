@@ -54,7 +54,7 @@ export class FtpServer implements SessionHost {
     return null;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, implicitTls = false): void {
     const ip = plainIp(socket.remoteAddress);
     const refusal = this.refusal(ip);
     if (refusal) {
