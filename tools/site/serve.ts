@@ -92,11 +92,19 @@ async function handle(root: string, req: http.IncomingMessage, res: http.ServerR
     res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`404 not found: ${pathname}\n`);
     return;
   }
+  // Revalidated on every use, so a rebuilt site shows at once; unchanged files get a 304
+  // (the browser then keeps mermaid's 3.5 MB and its compiled code).
+  const etag = `"${info.size.toString(36)}-${Math.floor(info.mtimeMs).toString(36)}"`;
+  const headers = { "cache-control": "no-cache", etag };
+  if (req.headers["if-none-match"] === etag) {
+    res.writeHead(304, headers).end();
+    return;
+  }
   const body = await readFile(file);
   res.writeHead(200, {
+    ...headers,
     "content-type": TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
     "content-length": body.length,
-    "cache-control": "no-cache",
   });
   res.end(req.method === "HEAD" ? undefined : body);
 }
