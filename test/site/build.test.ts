@@ -111,6 +111,15 @@ describe("npm run docs on a fixture course", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("names the line of a broken link in hints.md", async () => {
+    await fixture({ "lessons/01-l1/hints.md": "# Hints\n\n## First\n\nLook at `src/a.ts`.\n\n## Second [see](../../docs/none.md)\n\nReturn 1,\nas [here](nowhere.ts).\n" });
+    const result = await buildSite({ root, out, lessons });
+    expect(result.errors).toEqual([
+      'lessons/01-l1/hints.md:7: broken link "../../docs/none.md": docs/none.md does not exist',
+      'lessons/01-l1/hints.md:10: broken link "nowhere.ts": lessons/01-l1/nowhere.ts does not exist',
+    ]);
+  });
+
   it("stops at a fragment that names no heading, and at links out of the repository", async () => {
     await fixture({ "docs/guide.md": "# Guide\n\n[x](../lessons/01-l1/README.md#nowhere)\n\n[y](../../elsewhere.md)\n\n[z](/abs.md)\n\n## A heading\n" });
     const result = await buildSite({ root, out, lessons });

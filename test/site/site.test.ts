@@ -4,7 +4,7 @@
  * Chromium (Debian's `chromium`, through playwright-core) over it:
  *
  *   - every page (lessons, guides, source views, folder listings) loads with no console
- *     error, no page error and no failed request; every mermaid diagram on it is drawn as an
+ *     error, no page error, no failed request and none outside the site (no network); every mermaid diagram on it is drawn as an
  *     SVG; its code carries highlight.js spans; every link on it leads to a built page and,
  *     with a #fragment, to an element of that page;
  *   - the left navigation and prev/next go through the lessons in manifest order;
@@ -67,6 +67,10 @@ describe.skipIf(!executablePath && !inCI)("the docs site in headless Chromium", 
       if (m.type() === "error") problems.push(`console error: ${m.text()}`);
     });
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    // Everything comes from the site itself: no network.
+    page.on("request", (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith("data:")) problems.push(`request outside the site: ${r.url()}`);
+    });
     page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
     page.on("response", (r) => {
       if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);

@@ -209,7 +209,7 @@ export function sectionsOf(tokens: readonly Token[]): { sections: Section[]; ids
 
 function inlineText(children: readonly Token[]): string {
   return children
-    .filter((t) => t.type === "text" || t.type === "code_inline")
-    .map((t) => t.content)
+    .filter((t) => t.type === "text" || t.type === "code_inline" || t.type === "softbreak" || t.type === "hardbreak")
+    .map((t) => (t.type.endsWith("break") ? " " : t.content))
     .join("");
 }
