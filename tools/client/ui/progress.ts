@@ -35,7 +35,7 @@ function numbers(rate: RateMeter, done: number, size: number | undefined) {
     done: formatBytes(done),
     size: size === undefined ? "?" : formatBytes(size),
     rate: formatRate(perSecond),
-    eta: size === undefined ? "--" : done >= size ? "0.0 s" : formatDuration(rate.secondsLeft(size - done)),
+    left: size === undefined ? "--" : done >= size ? "0.0 s" : formatDuration(rate.secondsLeft(size - done)),
   };
 }
 
@@ -54,7 +54,7 @@ class BarProgress implements Progress {
     const stream = out.stderr as unknown as NodeJS.WritableStream;
     this.bar = new cliProgress.SingleBar({
       stream,
-      format: size === undefined ? "{label} {done} {rate}" : "{label} [{bar}] {percentage}% {done}/{size} {rate} ETA {eta}",
+      format: size === undefined ? "{label} {done} {rate}" : "{label} [{bar}] {percentage}% {done}/{size} {rate} ETA {left}",
       barsize: 28,
       fps: 10,
       forceRedraw: true,
@@ -128,6 +128,6 @@ class LineProgress implements Progress {
     const n = numbers(this.rate, this.current, this.size);
     this.printed = true;
     const pct = this.size ? `${Math.floor((this.current / this.size) * 100)}% ` : this.size === 0 ? "100% " : "";
-    this.out.error(`${this.label}: ${pct}${n.done} of ${n.size}, ${n.rate}, ETA ${n.eta}`);
+    this.out.error(`${this.label}: ${pct}${n.done} of ${n.size}, ${n.rate}, ETA ${n.left}`);
   }
 }
