@@ -1,0 +1,84 @@
+/**
+ * The client against another server: pyftpdlib from Debian (python3 -m pyftpdlib -w), which has
+ * no HASH and no SITE QUOTA. ls/get/put/mkdir/rename/rm byte for byte, active mode, resume in
+ * both directions (checked with SIZE), and status.
+ */
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTempRoot, type TempRoot } from "../harness/index.ts";
+import { bytes, explain, runClient, sha256, startPyftpdlib, type PyServer } from "./helpers.ts";
+
+const DATA = bytes(0x9f7d, 800_000);
+
+describe("client against pyftpdlib", () => {
+  let root: TempRoot;
+  let work: TempRoot;
+  let server: PyServer;
+  let url: string;
+  const client = (args: string[]) => runClient(args, { cwd: work.dir });
+
+  beforeAll(async () => {
+    root = makeTempRoot({ "data.bin": DATA, "a.txt": "hello\n", "docs/readme.md": "# readme\n" });
+    work = makeTempRoot({ "local.bin": bytes(3, 500_000) });
+    server = await startPyftpdlib(root.dir, ["-u", "anna", "-P", "s3cret"]);
+    url = `ftp://anna:s3cret@127.0.0.1:${server.port}/`;
+  });
+  afterAll(async () => {
+    await server?.stop();
+    root?.cleanup();
+    work?.cleanup();
+  });
+
+  it("ls, get, mkdir, put, rename, rm, rmdir byte for byte; checked with SIZE (no HASH here)", async () => {
+    const run = await client([url, "ls; get data.bin; mkdir up; put local.bin up/local.bin; rename up/local.bin up/moved.bin; ls up; get up/moved.bin back.bin"]);
+    expect(run.code, explain(run, server)).toBe(0);
+    expect(run.stdout).toMatch(/^d\S+\s.*\sdocs$/m);
+    expect(run.stdout).toMatch(/^-\S+\s.*\s800000 .*data\.bin$/m);
+    expect(sha256(work.read("data.bin"))).toBe(sha256(DATA));
+    expect(sha256(root.read("up/moved.bin"))).toBe(sha256(work.read("local.bin")));
+    expect(sha256(work.read("back.bin"))).toBe(sha256(work.read("local.bin")));
+    expect(run.stdout).toMatch(/get data\.bin: .*; verified: 800000 bytes, as SIZE says \(no HASH on this server\)/);
+    const clean = await client([url, "rm up/moved.bin; rmdir up"]);
+    expect(clean.code, explain(clean, server)).toBe(0);
+    expect(fs.existsSync(root.path("up"))).toBe(false);
+  });
+
+  it("active mode (EPRT, and PORT) byte for byte", async () => {
+    const eprt = await client(["--active", "--debug", url, "get data.bin active.bin; put local.bin active-up.bin"]);
+    expect(eprt.code, explain(eprt, server)).toBe(0);
+    // pyftpdlib connects before it answers 200 (the final server answers first).
+    expect(eprt.stderr).toMatch(/^C: EPRT \|1\|127\.0\.0\.1\|\d+\|\n(D: the server connected from 127\.0\.0\.1:\d+\n)?S: 200 /m);
+    expect(sha256(work.read("active.bin"))).toBe(sha256(DATA));
+    expect(sha256(root.read("active-up.bin"))).toBe(sha256(work.read("local.bin")));
+    const port = await client(["--active", "--no-eprt", "--debug", url, "ls", "docs"]);
+    expect(port.code, explain(port, server)).toBe(0);
+    expect(port.stderr).toMatch(/^C: PORT 127,0,0,1,\d+,\d+\n(D: the server connected from 127\.0\.0\.1:\d+\n)?S: 200 /m);
+    expect(port.stdout).toMatch(/readme\.md/);
+  });
+
+  it("resume: a cut get and a cut put go on from where they stopped (REST), byte for byte", async () => {
+    const get = await client(["--break-after", "250K", "--debug", url, "get", "data.bin", "cut.bin"]);
+    expect(get.code, explain(get, server)).toBe(0);
+    expect(get.stderr).toMatch(/^C: REST \d+\nS: 350 /m);
+    expect(sha256(work.read("cut.bin"))).toBe(sha256(DATA));
+
+    const put = await client(["--retries", "0", "--break-after", "250K", url, "put", "local.bin", "cut-up.bin"]);
+    expect(put.code, explain(put, server)).toBe(1);
+    expect(put.stderr).toMatch(/"put -c local\.bin cut-up\.bin" continues/);
+    expect(fs.statSync(root.path("cut-up.bin")).size).toBeLessThan(500_000);
+    const again = await client(["--debug", url, "put", "-c", "local.bin", "cut-up.bin"]);
+    expect(again.code, explain(again, server)).toBe(0);
+    expect(again.stderr).toMatch(/^C: REST \d+\nS: 350 [^\n]*\nC: STOR cut-up\.bin$/m);
+    expect(sha256(root.read("cut-up.bin"))).toBe(sha256(work.read("local.bin")));
+  });
+
+  it("status: no SITE QUOTA here, and pyftpdlib's FEAT; a refused command is exit code 1 with pyftpdlib's words", async () => {
+    const run = await client([url, "status; rmdir no-such-folder"]);
+    expect(run.code, explain(run)).toBe(1);
+    expect(run.stderr).toMatch(/rmdir no-such-folder: 550 /);
+    expect(run.stdout).toMatch(/^Greeting: +220 pyftpdlib [\d.]+ ready\.$/m);
+    expect(run.stdout).toMatch(/^Quota: +not offered by this server \(500 /m);
+    expect(run.stdout).toMatch(/^Features: .*MLST.*REST STREAM/m);
+    expect(run.stdout).toMatch(/checked with SIZE \(no HASH\)/);
+  });
+});
