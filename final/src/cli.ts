@@ -295,6 +295,9 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
     options.quotas = new Quotas({ defaultQuota, userQuota, folderQuota, ...(usageFile ? { usageFile } : {}) });
   }
 //<
+//> final atomic-cli-option
+  options.atomicUploads = get<boolean>(settings, "server.atomic_uploads");
+//<
 //> final tls-cli-options
   options.tlsControlRequired = get<boolean>(settings, "tls.control_required");
   options.tlsDataRequired = get<boolean>(settings, "tls.data_required");

@@ -51,6 +51,10 @@ export interface ServerOptions {
   authFailedDelayMs: number;
   permitForeignAddresses: boolean;
   permitPrivilegedPorts: boolean;
+//> final atomic-option
+  /** STOR writes a hidden temporary file and renames it into place when complete. */
+  atomicUploads: boolean;
+//<
 //> final tls-options
   /** FTPS: the certificate (none: AUTH TLS is refused), and what must be encrypted. */
   tls?: TlsIdentity;
@@ -94,6 +98,9 @@ export function withDefaults(partial: Partial<ServerOptions> & Pick<ServerOption
     authFailedDelayMs: 2000,
     permitForeignAddresses: false,
     permitPrivilegedPorts: false,
+//> final atomic-default
+    atomicUploads: false,
+//<
 //> final tls-defaults
     tlsControlRequired: false,
     tlsDataRequired: false,

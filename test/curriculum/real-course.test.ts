@@ -128,6 +128,15 @@ const FINAL_ONLY: string[] = [
   "server.ts#implicit-tls-close",
   "server.ts#implicit-tls-import",
   "server.ts#implicit-tls-session",
+  // atomic uploads (issue 7)
+  "cli.ts#atomic-cli-option",
+  "commands/transfer.ts#atomic-completed",
+  "commands/transfer.ts#atomic-finish",
+  "commands/transfer.ts#atomic-import",
+  "commands/transfer.ts#atomic-open",
+  "config/settings.ts#atomic-setting",
+  "options.ts#atomic-default",
+  "options.ts#atomic-option",
 ];
 
 describe("the real course", () => {

@@ -15,7 +15,7 @@
 
 import { constants } from "node:fs";
 import { open, stat, truncate, unlink, type FileHandle } from "node:fs/promises";
-import type { Writable } from "node:stream";
+import type { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import { FtpError } from "../protocol/reply.ts";
@@ -24,6 +24,11 @@ import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
 import type { CommandSpec } from "./spec.ts";
 //> final quota-import
 import { QuotaGuard } from "../quota.ts";
+//<
+//> final atomic-import
+import { randomBytes } from "node:crypto";
+import { lstat, rename } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 //<
 
 const CHUNK = 256 * 1024;
@@ -120,6 +125,22 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
   const offset = command === "STOR" ? s.restOffset : 0;
   s.restOffset = 0;
   const how = command === "APPE" ? "APPE" : offset > 0 ? "REST" : "STOR";
+//> final atomic-open
+  // Atomic uploads (--atomic-uploads): a STOR writes to a hidden file next to its target and
+  // renames it into place only once the upload is complete, so a reader of the old file keeps
+  // reading the old file, two uploads of one name never interleave, and a broken upload never
+  // replaces a good file. (A broken upload of a new file is still kept, for REST.)
+  const target = real;
+  const atomic = how === "STOR" && !created0 && s.options.atomicUploads;
+  let existedBefore = false;
+  let completed = false;
+  if (atomic) {
+    const st = await lstat(target).catch(() => null);
+    if (st && !st.isFile()) throw new FtpError(550, "Not a regular file.");
+    existedBefore = st !== null;
+    real = join(dirname(target), `.${basename(target)}.ftp-upload-${randomBytes(4).toString("hex")}`);
+  }
+//<
   const opened = created0 ? { file: created0, created: true } : await openForUpload(real, how, offset);
   const { created } = opened;
   const file = new OpenFile(opened.file);
@@ -128,7 +149,7 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
   const quotas = s.options.quotas;
   const account = s.requireAccount();
   const limits = quotas ? quotas.limitsFor(account.name, s.jail!.realHome, real) : [];
-  const sizeBefore = quotas && !created ? (await opened.file.stat()).size : 0;
+  const sizeBefore = !quotas ? 0 : atomic ? (existedBefore ? (await stat(target)).size : 0) : created ? 0 : (await opened.file.stat()).size;
   let room = Number.POSITIVE_INFINITY;
   if (quotas && limits.length > 0) {
     const replaced = how === "STOR" ? sizeBefore : how === "REST" ? sizeBefore - offset : 0;
@@ -149,14 +170,14 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       if (how === "STOR" && !created) await file.handle.truncate(0);
       const sink = file.writeStream(how === "APPE" ? undefined : offset);
       try {
-        const ascii = s.type === "A" ? [new ToLocalLines()] : [];
+        const ascii: Transform[] = s.type === "A" ? [new ToLocalLines()] : [];
 //> final quota-guard
-        if (room !== Number.POSITIVE_INFINITY) {
-          await pipeline([socket, ...s.throttle("upload"), ...ascii, new QuotaGuard(room), sink]);
-          return;
-        }
+        if (room !== Number.POSITIVE_INFINITY) ascii.push(new QuotaGuard(room));
 //<
         await pipeline([socket, ...s.throttle("upload"), ...ascii, sink]);
+//> final atomic-completed
+        completed = true;
+//<
       } finally {
         // A resumed upload ends where its data ends: old bytes past that point are not ours.
         // (By path: the stream owns the descriptor and may have closed it already.)
@@ -167,11 +188,17 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       await file.release();
       // No data connection ever came: do not leave an empty file we made ourselves.
       if (created && !connected) await unlink(real).catch(() => {});
+//> final atomic-finish
+      if (atomic) {
+        if (completed || (connected && !existedBefore)) await rename(real, target);
+        else await unlink(real).catch(() => {});
+      }
+//<
 //> final quota-count
       // Count what the upload really changed on disk (also when it failed half-way).
       if (quotas) {
-        const sizeAfter = await stat(real).then((st) => st.size, () => 0);
-        quotas.changed(real, sizeAfter - sizeBefore);
+        const sizeAfter = await stat(target).then((st) => st.size, () => 0);
+        quotas.changed(target, sizeAfter - sizeBefore);
       }
 //<
     },

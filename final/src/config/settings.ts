@@ -27,6 +27,9 @@ export const SETTINGS: readonly SettingDef[] = [
 //> final encoding-setting
   { section: "server", key: "encoding", schema: v.stringValue, default: "utf-8", flag: "--encoding", doc: "file names on the wire: utf-8 (RFC 2640), or gbk, big5, shift_jis ... for old clients (OPTS UTF8 ON still gets UTF-8)" },
 //<
+//> final atomic-setting
+  { section: "server", key: "atomic_uploads", schema: v.boolValue, default: "false", flag: "--atomic-uploads", doc: "STOR writes a hidden temporary file, renamed into place when complete: readers never see half a file, a broken upload never replaces a good one" },
+//<
 //> final message-file-settings
   { section: "server", key: "banner_file", schema: v.stringValue, path: true, doc: "read the 220 greeting from this text file (several lines make a multi-line reply); overrides banner" },
   { section: "server", key: "login_message_file", schema: v.stringValue, path: true, doc: "read the 230 reply after a good login from this file; overrides login_message" },

@@ -146,7 +146,9 @@ export class Session {
       }
       this.queue.push(event);
     }
-    if (this.queue.length > MAX_QUEUED_LINES) this.holdInput();
+    // A full queue stops reading, except while a transfer runs: then ABOR and STAT must stay
+    // readable behind pipelined lines, so only a much longer queue stops it.
+    if (this.queue.length > (this.transfer ? MAX_QUEUED_LINES * 4 : MAX_QUEUED_LINES)) this.holdInput();
     void this.pump();
   }
 
@@ -162,9 +164,26 @@ export class Session {
       const event = this.queue.shift()!;
       if (this.queue.length <= MAX_QUEUED_LINES / 2 && this.inputHeldForQueue) this.releaseQueueHold();
       await this.execute(event);
+      // A client that does not read its replies must not make us buffer them without end:
+      // the next command waits until the socket has taken what we wrote (and the queue,
+      // full, stops reading).
+      if (this.control.writableNeedDrain && !this.closed) await this.drained();
     }
     this.busy = false;
     this.armIdleTimer();
+  }
+
+  private drained(): Promise<void> {
+    const control = this.control;
+    return new Promise((resolve) => {
+      const done = () => {
+        control.off("drain", done);
+        control.off("close", done);
+        resolve();
+      };
+      control.once("drain", done);
+      control.once("close", done);
+    });
   }
 
   private inputHeldForQueue = false;

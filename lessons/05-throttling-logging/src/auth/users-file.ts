@@ -49,7 +49,8 @@ export function parseUsersFile(text: string, file: string): UserLine[] {
     if (bad.length) {
       throw new ConfigError(file, line, `unknown permission letter(s) "${bad.join("")}" in "${perms}"`, `use letters from ${ALL_PERMS}`);
     }
-    const key = name.toLowerCase() === "ftp" ? "anonymous" : name;
+    // "anonymous", "Anonymous" and "ftp" are all the one anonymous account.
+    const key = ["anonymous", "ftp"].includes(name.toLowerCase()) ? "anonymous" : name;
     const first = seen.get(key);
     if (first !== undefined) {
       throw new ConfigError(file, line, `user "${name}" is already defined on line ${first}`, "keep one line per user");

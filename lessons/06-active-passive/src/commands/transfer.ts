@@ -15,7 +15,7 @@
 
 import { constants } from "node:fs";
 import { open, stat, truncate, unlink, type FileHandle } from "node:fs/promises";
-import type { Writable } from "node:stream";
+import type { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
 import { FtpError } from "../protocol/reply.ts";
@@ -129,7 +129,7 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       if (how === "STOR" && !created) await file.handle.truncate(0);
       const sink = file.writeStream(how === "APPE" ? undefined : offset);
       try {
-        const ascii = s.type === "A" ? [new ToLocalLines()] : [];
+        const ascii: Transform[] = s.type === "A" ? [new ToLocalLines()] : [];
         await pipeline([socket, ...s.throttle("upload"), ...ascii, sink]);
       } finally {
         // A resumed upload ends where its data ends: old bytes past that point are not ours.

@@ -8,7 +8,7 @@
 // one), so a typo never silently falls back to a default.
 
 import { readFileSync } from "node:fs";
-import { parse } from "ini";
+import { parse, unsafe } from "ini";
 import { ConfigError } from "../config-error.ts";
 import { SECTIONS, SETTINGS, settingName } from "./settings.ts";
 
@@ -17,32 +17,43 @@ export interface RawSetting {
   line: number;
 }
 
+/** The ini package's own pattern for a line: "[section]" or "key" with an optional "= value". */
+const INI_LINE = /^\[([^\]]*)\]\s*$|^([^=]+)(=(.*))?$/i;
+
 /**
  * Where each `key =` line of each section is: "server.port" -> 3. A key written twice is an
  * error: the ini package would silently keep the last one.
  */
+
 function lineNumbers(text: string, file: string): Map<string, number> {
   const lines = new Map<string, number>();
   let section = "";
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    const header = /^\[([^\]]*)\]/.exec(line);
-    if (header) {
-      section = header[1]!.trim();
+  // Read each line exactly as the ini package does (its line pattern, its unescaping), so
+  // that the line found for a key is the line the value came from. Lines end where the package
+  // ends them: CRLF, LF, or a lone CR (old Mac files).
+  text.split(/\r\n|\r|\n/).forEach((raw, i) => {
+    if (/^\s*([;#]|$)/.test(raw)) return;
+    const match = INI_LINE.exec(raw);
+    if (!match) return;
+    if (match[1] !== undefined) {
+      section = unsafe(match[1]);
+      if (section.includes(".")) throw new ConfigError(file, i + 1, `section [${section}] has a dot in its name`, `sections are ${SECTIONS.map((s) => `[${s}]`).join(" ")}`);
       if (!lines.has(`[${section}]`)) lines.set(`[${section}]`, i + 1);
       return;
     }
-    const key = /^([^=;#\s][^=]*?)\s*=/.exec(line);
-    if (!key) return;
-    if (key[1]!.endsWith("[]")) {
-      const bare = key[1]!.slice(0, -2);
-      throw new ConfigError(file, i + 1, `"${bare}" is given as a list ("${key[1]} = ...")`, `write one value: ${bare} = ...`);
+    const key = unsafe(match[2]!);
+    if (key.startsWith("[")) {
+      throw new ConfigError(file, i + 1, `"${raw.trim()}" is not a [section] line`, "write the section name alone in brackets; comments go on a line of their own");
     }
-    // "banner[] = x" is the ini package's list syntax; it is reported under "banner".
-    const name = `${section}.${key[1]!.replace(/\[\]$/, "")}`;
+    // "banner[] = x" is the ini package's list syntax: an error here (one value per key).
+    if (key.endsWith("[]")) {
+      const bare = key.slice(0, -2);
+      throw new ConfigError(file, i + 1, `"${bare}" is given as a list ("${key} = ...")`, `write one value: ${bare} = ...`);
+    }
+    const name = `${section}.${key}`;
     const first = lines.get(name);
     if (first !== undefined) {
-      throw new ConfigError(file, i + 1, `"${key[1]}" is set twice in [${section}] (first on line ${first})`, "keep one line for it");
+      throw new ConfigError(file, i + 1, `"${key}" is set twice in [${section}] (first on line ${first})`, "keep one line for it");
     }
     lines.set(name, i + 1);
   });
@@ -80,7 +91,9 @@ function closest(word: string, candidates: readonly string[]): string | undefine
 export function readIniFile(file: string): Map<string, RawSetting> {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    // A UTF-8 byte order mark (some Windows editors write one) is not part of the text, nor
+    // is a stray one pasted in the middle: invisible, it would only make a line mean nothing.
+    text = readFileSync(file, "utf8").replace(/\uFEFF/g, "");
   } catch (err) {
     throw new ConfigError(file, 0, `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? err})`, "check the path given to --config");
   }

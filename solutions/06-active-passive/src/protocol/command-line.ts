@@ -12,6 +12,14 @@ export interface CommandLine {
 
 export function parseCommandLine(line: string): CommandLine {
   const space = line.indexOf(" ");
-  if (space === -1) return { verb: line.toUpperCase(), arg: "" };
-  return { verb: line.slice(0, space).toUpperCase(), arg: line.slice(space + 1) };
+  if (space === -1) return { verb: asciiUpper(line), arg: "" };
+  return { verb: asciiUpper(line.slice(0, space)), arg: line.slice(space + 1) };
+}
+
+/**
+ * Upper case for ASCII letters only. RFC 959's verbs are ASCII; String.toUpperCase would
+ * also turn "ſ" into "S" and "ﬆ" into "ST", so "ſtor" would be STOR.
+ */
+function asciiUpper(text: string): string {
+  return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 }
