@@ -98,7 +98,7 @@ describe("npm run docs on a fixture course", () => {
     expect(guide).toContain('<h2 id="a-heading"');
     expect(guide).toContain('href="../lessons/02-l2/index.html"');
     const view = await readFile(path.join(out, "source/final/src/a.ts.html"), "utf8");
-    expect(view).toContain('<tr id="L3">');
+    expect(view).toContain('<span class="line" id="L3">');
     expect(existsSync(path.join(out, "assets/mermaid.min.js"))).toBe(true);
     expect(existsSync(path.join(out, "assets/search-index.js"))).toBe(true);
   });

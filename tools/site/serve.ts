@@ -109,6 +109,12 @@ async function handle(root: string, req: http.IncomingMessage, res: http.ServerR
   res.end(req.method === "HEAD" ? undefined : body);
 }
 
+/** A folder as the user would type it: relative when under the current folder. */
+function shown(dir: string): string {
+  const rel = path.relative(process.cwd(), dir);
+  return rel === "" ? "." : rel.startsWith("..") ? dir : rel;
+}
+
 const USAGE = `usage: npm run docs:serve [-- --port N] [--dir DIR] [--build] [--verbose]
 
 Serves the course website on 127.0.0.1 and prints its URL (Ctrl-C stops it).
@@ -149,7 +155,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const dir = args.dir ? path.resolve(process.env["INIT_CWD"] ?? process.cwd(), args.dir) : path.join(REPO_ROOT, DEFAULT_OUT);
   if (args.build || !existsSync(path.join(dir, "index.html"))) {
-    console.log(`docs:serve: building the site into ${path.relative(process.cwd(), dir) || "."} first`);
+    console.log(`docs:serve: building the site into ${shown(dir)} first`);
     const result = await buildSite({ out: dir });
     for (const w of result.warnings) console.error(`warning: ${w}`);
     if (!result.ok) {
@@ -165,7 +171,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`docs:serve: cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
     return 1;
   }
-  console.log(`Serving ${path.relative(process.cwd(), dir) || "."} at ${server.url}`);
+  console.log(`Serving ${shown(dir)} at ${server.url}`);
   console.log("Ctrl-C stops it.");
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -143,7 +143,7 @@
   // Source views: #L12 or #L12-L20 marks lines.
   function markLines() {
     var m = /^#L(\d+)(?:-L(\d+))?$/.exec(window.location.hash);
-    var old = document.querySelectorAll("tr.marked");
+    var old = document.querySelectorAll(".line.marked");
     for (var k = 0; k < old.length; k++) old[k].classList.remove("marked");
     if (!m) return;
     var from = Number(m[1]);
