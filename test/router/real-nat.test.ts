@@ -202,7 +202,7 @@ function startServerIn(s: Server, config: string): Promise<void> {
   const proc = spawn("ip", argv, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   s.proc = proc;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new HarnessError(`server ${s.name} did not print LISTENING within 25 s\n  command: ${s.command}\n${indent(s.out)}`)), 20_000);
+    const timer = setTimeout(() => reject(new HarnessError(`server ${s.name} did not print LISTENING within 25 s\n  command: ${s.command}\n${indent(s.out)}`)), 25_000);
     const onData = (c: Buffer) => {
       s.out += c.toString();
       if (s.out.split("\n").some((l) => parseListeningLine(l.replace(/\r$/, "")))) {
