@@ -1,6 +1,6 @@
 /**
  * The course website in a real browser: builds the site from this repository (as `npm run
- * docs` does) into dist/site-test/site, serves it (tools/site/serve.ts) and drives headless
+ * docs` does) into a folder under dist/site-test/, serves it (tools/site/serve.ts) and drives headless
  * Chromium (Debian's `chromium`, through playwright-core) over it:
  *
  *   - every page (lessons, guides, source views, folder listings) loads with no console
@@ -15,7 +15,7 @@
  * installs it there, so a missing browser fails the test instead).
  */
 import { execFileSync } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +24,6 @@ import { buildSite, type BuildResult } from "../../tools/site/build.ts";
 import { serveSite, type SiteServer } from "../../tools/site/serve.ts";
 
 const ARTIFACTS = path.join(REPO_ROOT, "dist/site-test");
-const OUT = path.join(ARTIFACTS, "site");
 
 function findChromium(): string | null {
   try {
@@ -44,19 +43,24 @@ describe.skipIf(!executablePath && !inCI)("the docs site in headless Chromium", 
   let build: BuildResult;
   let server: SiteServer;
   let browser: Browser;
+  let out: string;
   const lessons = loadManifest();
 
   beforeAll(async () => {
     if (!executablePath) throw new Error("chromium is not installed: apt-get install chromium (.ci/run does)");
-    build = await buildSite({ out: OUT });
+    // A folder of this run's own: two test runs at once must not empty each other's site.
+    await mkdir(ARTIFACTS, { recursive: true });
+    out = await mkdtemp(path.join(ARTIFACTS, "site-"));
+    build = await buildSite({ out });
     if (!build.ok) throw new Error(`the site does not build:\n${build.errors.join("\n")}`);
-    server = await serveSite(OUT);
+    server = await serveSite(out);
     browser = await chromium.launch({ executablePath, args: ["--no-sandbox"], headless: true });
   }, 30_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    if (out) await rm(out, { recursive: true, force: true });
   });
 
   /** A new tab that records console errors, page errors and failed requests. */
