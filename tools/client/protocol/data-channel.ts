@@ -87,6 +87,7 @@ async function preparePassive(control: ControlConnection, settings: DataSettings
     throw new CommandError(`cannot open the data connection to ${host}:${endpoint.port}: ${err.message}`);
   });
   control.trace("D", `connected to ${host}:${endpoint.port} from ${socket.localAddress}:${socket.localPort}`);
+  keepErrorsQuiet(socket);
   return {
     open: () => protect(control, socket, settings),
     close: () => socket.destroy(),
@@ -108,6 +109,7 @@ async function prepareActive(control: ControlConnection, settings: DataSettings,
       return;
     }
     control.trace("D", `the server connected from ${from}:${socket.remotePort}`);
+    keepErrorsQuiet(socket);
     server.close();
     if (waiting) waiting(socket);
     else early.push(socket);
@@ -171,5 +173,15 @@ async function protect(control: ControlConnection, socket: net.Socket, settings:
     throw new CommandError(`TLS on the data connection failed: ${err.message}`);
   });
   control.trace("T", `${describeTls(secure, settings.tls)} on the data connection${secure.isSessionReused() ? ", session reused" : ""}`);
+  keepErrorsQuiet(secure);
   return secure;
+}
+
+/**
+ * A data connection can fail while nobody reads it (between PASV and the 150, or as the
+ * server resets it after the last byte). The transfer learns of it from the stream it reads
+ * or writes, and from the final reply; without a listener Node would end the program.
+ */
+function keepErrorsQuiet(socket: net.Socket): void {
+  socket.on("error", () => {});
 }

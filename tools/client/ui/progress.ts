@@ -39,21 +39,37 @@ function numbers(rate: RateMeter, done: number, size: number | undefined) {
   };
 }
 
+/**
+ * The terminal as cli-progress sees it, minus "save/restore cursor" (ESC 7 / ESC 8): lines
+ * printed above the bar while it runs (debug) move it down, and restoring the old position
+ * at the end would draw the next line over the finished bar.
+ */
+function barStream(out: Output): NodeJS.WritableStream {
+  const stderr = out.stderr as NodeJS.WriteStream;
+  return {
+    isTTY: true,
+    get columns() {
+      return stderr.columns;
+    },
+    write: (chunk: string) => (chunk === "\x1b7" || chunk === "\x1b8" ? true : stderr.write(chunk)),
+  } as unknown as NodeJS.WritableStream;
+}
+
 class BarProgress implements Progress {
   private readonly bar: cliProgress.SingleBar;
   private readonly rate = new RateMeter();
+  private started = false;
   private current: number;
 
   constructor(
     private readonly out: Output,
     private readonly label: string,
     private readonly size: number | undefined,
-    start: number,
+    private readonly start: number,
   ) {
     this.current = start;
-    const stream = out.stderr as unknown as NodeJS.WritableStream;
     this.bar = new cliProgress.SingleBar({
-      stream,
+      stream: barStream(out),
       format: size === undefined ? "{label} {done} {rate}" : "{label} [{bar}] {percentage}% {done}/{size} {rate} ETA {left}",
       barsize: 28,
       fps: 10,
@@ -64,18 +80,26 @@ class BarProgress implements Progress {
       barIncompleteChar: "-",
     });
     this.rate.sample(start);
-    this.bar.start(size ?? 1, Math.min(start, size ?? 0), { label, ...numbers(this.rate, start, size) });
-    out.bar = { clear: () => stream.write("\r\x1b[2K") };
+  }
+
+  /** Drawn from the first byte on (not while the data connection is still being set up). */
+  private show(): void {
+    if (this.started) return;
+    this.started = true;
+    const stream = this.out.stderr;
+    this.bar.start(this.size ?? 1, Math.min(this.start, this.size ?? 0), { label: this.label, ...numbers(this.rate, this.start, this.size) });
+    this.out.bar = { clear: () => stream.write("\r\x1b[2K") };
   }
 
   update(done: number): void {
+    this.show();
     this.current = done;
     this.rate.sample(done);
     this.bar.update(this.size === undefined ? 0 : Math.min(done, this.size), { label: this.label, ...numbers(this.rate, done, this.size) });
   }
 
   done(): void {
-    if (this.size !== undefined) this.update(Math.max(this.current, this.size));
+    this.update(this.size === undefined ? this.current : Math.max(this.current, this.size));
     this.stop();
   }
 
@@ -84,6 +108,7 @@ class BarProgress implements Progress {
   }
 
   private stop(): void {
+    if (!this.started) return;
     this.out.bar = null;
     this.bar.stop();
   }

@@ -1,7 +1,6 @@
 /**
  * The client against another server: pyftpdlib from Debian (python3 -m pyftpdlib -w), which has
- * no HASH and no SITE QUOTA. ls/get/put/mkdir/rename/rm byte for byte, active mode, resume in
- * both directions (checked with SIZE), and status.
+ * no HASH and no SITE QUOTA. ls/get/put/mkdir/rename/rm byte for byte (checked with SIZE), and status.
  */
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,35 +40,6 @@ describe("client against pyftpdlib", () => {
     const clean = await client([url, "rm up/moved.bin; rmdir up"]);
     expect(clean.code, explain(clean, server)).toBe(0);
     expect(fs.existsSync(root.path("up"))).toBe(false);
-  });
-
-  it("active mode (EPRT, and PORT) byte for byte", async () => {
-    const eprt = await client(["--active", "--debug", url, "get data.bin active.bin; put local.bin active-up.bin"]);
-    expect(eprt.code, explain(eprt, server)).toBe(0);
-    // pyftpdlib connects before it answers 200 (the final server answers first).
-    expect(eprt.stderr).toMatch(/^C: EPRT \|1\|127\.0\.0\.1\|\d+\|\n(D: the server connected from 127\.0\.0\.1:\d+\n)?S: 200 /m);
-    expect(sha256(work.read("active.bin"))).toBe(sha256(DATA));
-    expect(sha256(root.read("active-up.bin"))).toBe(sha256(work.read("local.bin")));
-    const port = await client(["--active", "--no-eprt", "--debug", url, "ls", "docs"]);
-    expect(port.code, explain(port, server)).toBe(0);
-    expect(port.stderr).toMatch(/^C: PORT 127,0,0,1,\d+,\d+\n(D: the server connected from 127\.0\.0\.1:\d+\n)?S: 200 /m);
-    expect(port.stdout).toMatch(/readme\.md/);
-  });
-
-  it("resume: a cut get and a cut put go on from where they stopped (REST), byte for byte", async () => {
-    const get = await client(["--break-after", "250K", "--debug", url, "get", "data.bin", "cut.bin"]);
-    expect(get.code, explain(get, server)).toBe(0);
-    expect(get.stderr).toMatch(/^C: REST \d+\nS: 350 /m);
-    expect(sha256(work.read("cut.bin"))).toBe(sha256(DATA));
-
-    const put = await client(["--retries", "0", "--break-after", "250K", url, "put", "local.bin", "cut-up.bin"]);
-    expect(put.code, explain(put, server)).toBe(1);
-    expect(put.stderr).toMatch(/"put -c local\.bin cut-up\.bin" continues/);
-    expect(fs.statSync(root.path("cut-up.bin")).size).toBeLessThan(500_000);
-    const again = await client(["--debug", url, "put", "-c", "local.bin", "cut-up.bin"]);
-    expect(again.code, explain(again, server)).toBe(0);
-    expect(again.stderr).toMatch(/^C: REST \d+\nS: 350 [^\n]*\nC: STOR cut-up\.bin$/m);
-    expect(sha256(root.read("cut-up.bin"))).toBe(sha256(work.read("local.bin")));
   });
 
   it("status: no SITE QUOTA here, and pyftpdlib's FEAT; a refused command is exit code 1 with pyftpdlib's words", async () => {
