@@ -20,7 +20,7 @@ import type net from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { ControlConnection } from "./control-connection.ts";
 import { prepareDataChannel, type DataMemory, type DataSettings } from "./data-channel.ts";
-import { FtpReplyError, TransferInterrupted } from "./errors.ts";
+import { CommandError, FtpReplyError, TransferInterrupted } from "./errors.ts";
 import { isPreliminary, type Reply } from "./reply-parser.ts";
 
 export type DataSocket = net.Socket | TLSSocket;
@@ -85,6 +85,8 @@ export async function runTransfer(control: ControlConnection, settings: DataSett
   } finally {
     clearTimeout(timer);
   }
+  // A local problem (the disk is full, no permission) is no broken connection: not resumable.
+  if (dataError instanceof CommandError) throw dataError;
   if (interruptedCodes.has(reply.code)) throw new TransferInterrupted(`${reply.code} ${reply.message.split("\n")[0]}`);
   if (reply.code >= 400) throw new FtpReplyError(reply, request.command);
   if (dataError) throw new TransferInterrupted(dataError.message);

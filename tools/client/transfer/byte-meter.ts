@@ -12,6 +12,13 @@
 // once that many bytes have passed, as if the network had failed, to watch a resume.
 
 import { Transform, type TransformCallback } from "node:stream";
+import { CommandError } from "../protocol/errors.ts";
+
+/** An error of the local file (it has a path), not of the connection: worth saying so, not resuming. */
+export function localFileError(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  return e && typeof e.path === "string" ? new CommandError(`${e.path}: ${e.code ?? e.message}`) : err;
+}
 
 export class ByteMeter extends Transform {
   bytes = 0;

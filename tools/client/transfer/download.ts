@@ -18,7 +18,7 @@ import { CommandError, FtpReplyError, messageOf } from "../protocol/errors.ts";
 import type { FtpSession } from "../session.ts";
 import { formatBytes } from "../ui/format.ts";
 import { quoteWord } from "../ui/words.ts";
-import { ByteMeter } from "./byte-meter.ts";
+import { ByteMeter, localFileError } from "./byte-meter.ts";
 import { resumable, type TransferOptions, type TransferSummary } from "./options.ts";
 import { planDownload } from "./resume.ts";
 import { verifyTransfer, type Verification } from "./verify.ts";
@@ -116,6 +116,8 @@ async function fetchOnce(
         try {
           // "a": append to what the part file has, which is exactly where REST told the server to start.
           await pipeline(socket, meter, createWriteStream(part, { flags: offset > 0 ? "a" : "w" }));
+        } catch (err) {
+          throw localFileError(err);
         } finally {
           opts.signal?.removeEventListener("abort", abort);
         }

@@ -20,7 +20,7 @@ import { CommandError, FtpReplyError, messageOf } from "../protocol/errors.ts";
 import type { FtpSession } from "../session.ts";
 import { formatBytes } from "../ui/format.ts";
 import { quoteWord } from "../ui/words.ts";
-import { ByteMeter } from "./byte-meter.ts";
+import { ByteMeter, localFileError } from "./byte-meter.ts";
 import { resumable, type TransferOptions, type TransferSummary } from "./options.ts";
 import { planUpload } from "./resume.ts";
 import { verifyTransfer, type Verification } from "./verify.ts";
@@ -115,6 +115,8 @@ async function sendOnce(
         try {
           // pipeline ends the socket after the last byte: for the server, that is the end of the file.
           await pipeline(createReadStream(local, { start: offset, highWaterMark: 256 * 1024 }), meter, socket);
+        } catch (err) {
+          throw localFileError(err);
         } finally {
           opts.signal?.removeEventListener("abort", abort);
         }
