@@ -44,6 +44,14 @@ async function* stdinCommands(): AsyncGenerator<string[]> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `npm run client` runs in the repository; get and put should use the folder you typed it in.
+  if (process.env.npm_lifecycle_event === "client" && process.env.INIT_CWD) {
+    try {
+      process.chdir(process.env.INIT_CWD);
+    } catch {
+      // stay where npm put us
+    }
+  }
   const out = new Output();
   let options: ClientOptions;
   try {
