@@ -2,7 +2,7 @@
 //
 //   const rate = new RateMeter();
 //   rate.sample(0) ... (1 s later) rate.sample(524_288)
-//   rate.perSecond()            -> about 524288 (bytes/s)
+//   rate.perSecond()            -> about 524288 (bytes/s; 0 in the first half second)
 //   rate.secondsLeft(1_048_576) -> about 2 (s, for 1 MB still to go)
 //
 // A window (3 s) rather than the average since the start: the number follows a throttled
@@ -25,13 +25,19 @@ export class RateMeter {
     while (this.samples.length > 2 && t - this.samples[0]!.t > this.windowMs) this.samples.shift();
   }
 
+  /** Over the window; 0 ("not known yet") in the first half second, when a burst would mislead. */
   perSecond(): number {
     const last = this.samples[this.samples.length - 1];
-    // Less than 0.2 s in the window: the average since the start says more (a fast transfer's end).
-    let first = this.samples[0];
-    if (first && last && last.t - first.t < 200) first = this.first!;
-    if (!first || !last || last.t - first.t <= 0) return 0;
-    return ((last.bytes - first.bytes) * 1000) / (last.t - first.t);
+    const first = this.samples[0];
+    if (!first || !last || !this.first || last.t - this.first.t < 500) return 0;
+    return ((last.bytes - first.bytes) * 1000) / Math.max(last.t - first.t, 1);
+  }
+
+  /** Since the first sample: the speed to report once a transfer is over. */
+  average(): number {
+    const last = this.samples[this.samples.length - 1];
+    if (!last || !this.first || last.t <= this.first.t) return 0;
+    return ((last.bytes - this.first.bytes) * 1000) / (last.t - this.first.t);
   }
 
   secondsLeft(remaining: number): number {

@@ -29,8 +29,8 @@ export function progressFactory(mode: ProgressMode, out: Output, intervalMs = 10
   return mode === "bar" ? (label, size, start) => new BarProgress(out, label, size, start) : (label, size, start) => new LineProgress(out, label, size, start, intervalMs);
 }
 
-function numbers(rate: RateMeter, done: number, size: number | undefined) {
-  const perSecond = rate.perSecond();
+function numbers(rate: RateMeter, done: number, size: number | undefined, final = false) {
+  const perSecond = final ? rate.average() : rate.perSecond();
   return {
     done: formatBytes(done),
     size: size === undefined ? "?" : formatBytes(size),
@@ -91,15 +91,15 @@ class BarProgress implements Progress {
     this.out.bar = { clear: () => stream.write("\r\x1b[2K") };
   }
 
-  update(done: number): void {
+  update(done: number, final = false): void {
     this.show();
     this.current = done;
     this.rate.sample(done);
-    this.bar.update(this.size === undefined ? 0 : Math.min(done, this.size), { label: this.label, ...numbers(this.rate, done, this.size) });
+    this.bar.update(this.size === undefined ? 0 : Math.min(done, this.size), { label: this.label, ...numbers(this.rate, done, this.size, final) });
   }
 
   done(): void {
-    this.update(this.size === undefined ? this.current : Math.max(this.current, this.size));
+    this.update(this.size === undefined ? this.current : Math.max(this.current, this.size), true);
     this.stop();
   }
 
@@ -144,13 +144,13 @@ class LineProgress implements Progress {
   done(): void {
     if (this.size !== undefined) this.current = Math.max(this.current, this.size);
     // A transfer shorter than one interval: the command's summary line says it all.
-    if (this.printed) this.print();
+    if (this.printed) this.print(true);
   }
 
   fail(): void {}
 
-  private print(): void {
-    const n = numbers(this.rate, this.current, this.size);
+  private print(final = false): void {
+    const n = numbers(this.rate, this.current, this.size, final);
     this.printed = true;
     const pct = this.size ? `${Math.floor((this.current / this.size) * 100)}% ` : this.size === 0 ? "100% " : "";
     this.out.error(`${this.label}: ${pct}${n.done} of ${n.size}, ${n.rate}, ETA ${n.left}`);
