@@ -167,5 +167,9 @@ describe("/proc, logs and profiles", () => {
     expect(s.totalMs).toBe(3);
     expect(s.top[0]).toEqual({ functionName: "onLine", location: "final/src/session.ts:10", selfMs: 2, selfPercent: 66.7 });
     expect(s.top[1]).toMatchObject({ functionName: "write", location: "node:net" });
+    // leaving the first 2.5 ms out (the start-up) drops the intervals that ended by then
+    const late = summarizeProfile(profile, "/repo", "x.cpuprofile", 25, 2.5);
+    expect(late).toMatchObject({ totalMs: 1, skippedMs: 3 });
+    expect(late.top.map((e) => e.functionName)).toEqual(["write"]);
   });
 });

@@ -74,7 +74,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     .option("--docs <file>", "the markdown report to regenerate", "docs/benchmarks.md")
     .option("--no-docs", "do not write the markdown report")
     .option("--install-peers", "apt-get install the missing Debian peers (pyftpdlib, vsftpd; needs root)")
-    .option("--profile <dir>", "run ours with node --cpu-prof into DIR and summarise the profiles")
+    .option("--profile <dir>", "run ours (and its logging variants) with node --cpu-prof into DIR/<server>-r<round> and summarise the profiles")
     .addOption(new Option("--timeout-scale <x>", "multiply every row's timeout").argParser(Number).default(1))
     .exitOverride()
     .configureOutput({ writeOut: (t) => process.stdout.write(t), writeErr: () => {} })

@@ -1,8 +1,10 @@
 // `--profile DIR` runs ours with node --cpu-prof; this reads the .cpuprofile V8 writes on exit
 // and lists the functions with the most self time (time spent in the function itself, not
-// in what it calls), as a share of the time the process was not idle.
+// in what it calls), as a share of the time the process was not idle. The server's start
+// (loading and compiling modules) is left out: samples in its first `skipMs` (the time it
+// took to print LISTENING) do not count.
 //
-//   npx tsx tools/bench/profile.ts FILE.cpuprofile [TOP]   the same summary for any profile
+//   npx tsx tools/bench/profile.ts FILE.cpuprofile [TOP] [SKIP_MS]   the same for any profile
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -24,12 +26,16 @@ export function shortLocation(url: string, line: number, repoRoot: string): stri
   return u.startsWith("node:") ? u : `${u}:${line + 1}`;
 }
 
-export function summarizeProfile(profile: CpuProfile, repoRoot: string, file: string, top = 25): ProfileSummary {
+export function summarizeProfile(profile: CpuProfile, repoRoot: string, file: string, top = 25, skipMs = 0): ProfileSummary {
   const byNode = new Map<number, number>();
   // timeDeltas[i] is the time from sample i-1 to sample i: charge it to sample i-1's node.
+  let at = profile.timeDeltas[0] ?? 0;
   for (let i = 1; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at <= skipMs * 1000) continue;
     const id = profile.samples[i - 1]!;
-    byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    byNode.set(id, (byNode.get(id) ?? 0) + delta);
   }
   const byFunction = new Map<string, ProfileEntry>();
   let busyUs = 0;
@@ -51,24 +57,25 @@ export function summarizeProfile(profile: CpuProfile, repoRoot: string, file: st
     e.selfMs = Math.round(e.selfMs * 10) / 10;
     e.selfPercent = Math.round(e.selfPercent * 10) / 10;
   }
-  return { file, totalMs: Math.round(busyUs / 1000), top: entries };
+  return { file, totalMs: Math.round(busyUs / 1000), ...(skipMs > 0 ? { skippedMs: Math.round(skipMs) } : {}), top: entries };
 }
 
-export function readProfile(file: string, repoRoot: string, top = 25): ProfileSummary {
-  return summarizeProfile(JSON.parse(readFileSync(file, "utf8")) as CpuProfile, repoRoot, file, top);
+export function readProfile(file: string, repoRoot: string, top = 25, skipMs = 0): ProfileSummary {
+  return summarizeProfile(JSON.parse(readFileSync(file, "utf8")) as CpuProfile, repoRoot, file, top, skipMs);
 }
 
 export function profileText(p: ProfileSummary): string {
-  const lines = [`${p.file}: ${p.totalMs} ms of CPU (idle excluded); top self time:`];
+  const skipped = p.skippedMs ? `, the first ${p.skippedMs} ms (start-up) left out` : "";
+  const lines = [`${p.file}: ${p.totalMs} ms of CPU (idle excluded${skipped}); top self time:`];
   for (const e of p.top) lines.push(`  ${e.selfPercent.toFixed(1).padStart(5)} %  ${String(e.selfMs).padStart(8)} ms  ${e.functionName}  ${e.location}`);
   return lines.join("\n");
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const [file, top] = process.argv.slice(2);
+  const [file, top, skip] = process.argv.slice(2);
   if (!file) {
-    process.stderr.write("usage: npx tsx tools/bench/profile.ts FILE.cpuprofile [TOP]\n");
+    process.stderr.write("usage: npx tsx tools/bench/profile.ts FILE.cpuprofile [TOP] [SKIP_MS]\n");
     process.exit(2);
   }
-  process.stdout.write(`${profileText(readProfile(file, process.cwd(), Number(top ?? 25)))}\n`);
+  process.stdout.write(`${profileText(readProfile(file, process.cwd(), Number(top ?? 25), Number(skip ?? 0)))}\n`);
 }

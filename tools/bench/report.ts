@@ -209,7 +209,7 @@ export function textReport(r: RunResult): string {
   const issues = problems(r);
   if (issues.length > 0) out.push("", "Problems", ...issues.map((i) => `  ${i}`));
   for (const p of r.profiles ?? []) {
-    out.push("", `Profile ${p.file} (${p.totalMs} ms busy)`);
+    out.push("", `Profile ${p.file} (${p.totalMs} ms busy${p.skippedMs ? `, start-up's ${p.skippedMs} ms left out` : ""})`);
     for (const e of p.top.slice(0, 15)) out.push(`  ${e.selfPercent.toFixed(1).padStart(5)} %  ${e.functionName}  ${e.location}`);
   }
   for (const n of r.notes) out.push(n);
@@ -327,7 +327,7 @@ export function markdownReport(r: RunResult): string {
     out.push("## Profile of ours");
     for (const p of r.profiles ?? []) {
       out.push("");
-      out.push(`\`${p.file}\`: ${p.totalMs} ms of CPU, idle excluded.`);
+      out.push(`\`${p.file}\`: ${p.totalMs} ms of CPU, idle${p.skippedMs ? ` and the first ${p.skippedMs} ms (start-up)` : ""} excluded.`);
       out.push("");
       out.push(markdownTable(["self %", "self ms", "function", "where"], p.top.map((e) => [e.selfPercent.toFixed(1), String(e.selfMs), e.functionName, e.location]), 0));
     }

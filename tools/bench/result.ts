@@ -38,6 +38,8 @@ export interface ProfileEntry {
 export interface ProfileSummary {
   file: string;
   totalMs: number;
+  /** Samples in the first this many ms (the server's start-up) were left out. */
+  skippedMs?: number;
   top: ProfileEntry[];
 }
 

@@ -12,7 +12,7 @@ import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
 import { detectPeers, installPeers, plan, shellLine, withFileLimit, type ServerId, type VariantId } from "./peers.ts";
 import { readProfile } from "./profile.ts";
-import type { PeerRecord, RoundRecord, RunResult } from "./result.ts";
+import type { PeerRecord, ProfileSummary, RoundRecord, RunResult } from "./result.ts";
 import { LOGGING_ROWS, measureServer } from "./rows.ts";
 import { freePort, startServer, type RunningServer } from "./server-process.ts";
 import { summarizeRun } from "./summary.ts";
@@ -111,6 +111,7 @@ export async function runBench(o: BenchOptions, repoRoot: string, say: (line: st
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
   const limitRounds: Partial<Record<LimitId, LimitResult>>[] = [];
+  const profiles: ProfileSummary[] = [];
   const roundRecords: RoundRecord[] = [];
   try {
     for (let round = 1; round <= o.rounds; round++) {
@@ -125,6 +126,7 @@ export async function runBench(o: BenchOptions, repoRoot: string, say: (line: st
         const peer = peerRecords.get(id)!;
         if (!peer.available) continue;
         const runDir = path.join(root, `${id}-r${round}`);
+        const serverProfileDir = profileDir && id.startsWith("ours") ? path.join(profileDir, `${id}-r${round}`) : undefined;
         mkdirSync(runDir, { recursive: true });
         chmodSync(runDir, 0o755);
         const ctx = {
@@ -136,7 +138,7 @@ export async function runBench(o: BenchOptions, repoRoot: string, say: (line: st
           python: tools.python,
           vsftpd: tools.vsftpd,
           ...(id === "vsftpd" ? { port: await freePort(HOST) } : {}),
-          ...(profileDir && id === "ours" ? { profileDir } : {}),
+          ...(serverProfileDir ? { profileDir: serverProfileDir } : {}),
         };
         if (id === "vsftpd") mkdirSync(path.join(runDir, "vsftpd-empty"), { recursive: true, mode: 0o755 });
         const launch = plan(id, ctx);
@@ -172,6 +174,11 @@ export async function runBench(o: BenchOptions, repoRoot: string, say: (line: st
           running.delete(server);
         }
         const record: RoundRecord = { round, server: id, cells, load };
+        if (serverProfileDir) {
+          for (const f of readdirSync(serverProfileDir).filter((x) => x.endsWith(".cpuprofile")).sort()) {
+            profiles.push(readProfile(path.join(serverProfileDir, f), repoRoot, 25, server.startupMs));
+          }
+        }
         try {
           const issues = logIssues(readFileSync(logFile, "utf8"));
           if (issues.count > 0) record.logIssues = issues;
@@ -186,11 +193,6 @@ export async function runBench(o: BenchOptions, repoRoot: string, say: (line: st
     await stopAll();
   }
 
-  const profiles = profileDir
-    ? readdirSync(profileDir)
-        .filter((f) => f.endsWith(".cpuprofile"))
-        .map((f) => readProfile(path.join(profileDir, f), repoRoot))
-    : undefined;
   const missing = [...peerRecords.values()].filter((r) => !r.available).map((r) => r.id);
   const summary = summarizeRun({ params: p, rounds: o.rounds, servers: o.servers, roundRecords, limitRounds, missing });
   if (os.cpus().length <= 2) notes.push(`Note: ${os.cpus().length} cores: server and client share them; treat small differences as noise.`);
@@ -211,6 +213,6 @@ export async function runBench(o: BenchOptions, repoRoot: string, say: (line: st
     limitRounds,
     roundRecords,
     summary,
-    ...(profiles ? { profiles } : {}),
+    ...(profileDir ? { profiles } : {}),
   };
 }

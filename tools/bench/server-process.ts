@@ -17,6 +17,8 @@ export interface RunningServer {
   host: string;
   port: number;
   logFile: string;
+  /** From spawn to ready (LISTENING or the first greeting), ms. */
+  startupMs: number;
   /** The processes whose CPU counts: the server alone, or its whole tree if it forks. */
   cpuPids(): number[];
   /** The processes whose memory counts (the tree without a subreaper wrapper). */
@@ -127,7 +129,8 @@ export async function startServer(
   };
 
   let stdoutText = "";
-  const deadline = Date.now() + options.timeoutMs;
+  const spawnedAt = Date.now();
+  const deadline = spawnedAt + options.timeoutMs;
   try {
     let host = options.host;
     let port: number;
@@ -163,6 +166,7 @@ export async function startServer(
       host,
       port,
       logFile: options.logFile,
+      startupMs: Date.now() - spawnedAt,
       cpuPids: () => (exitText ? [] : plan.forks ? processTree(pid) : [pid]),
       memoryPids: () => (exitText ? [] : plan.forks ? processTree(pid).filter((p) => !plan.reaper || p !== pid) : [pid]),
       exit: () => exitText,
