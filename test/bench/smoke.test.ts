@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- --quick` against our server only, as a real process (about 15 s): every
- * row gives a figure, the JSON is written where asked, and the docs are left alone.
+ * row gives a figure, the JSON is written where asked, and the docs are left alone; then the
+ * reports are made again from that JSON (--from-json).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -33,4 +34,17 @@ describe.skipIf(process.platform !== "linux")("bench --quick, ours only", () => 
     expect(cells.mem_idle_pss?.value).toBeGreaterThan(0);
     expect(result.peers.find((p) => p.id === "ours")?.command).toContain("final/src/main.ts");
   }, 60_000);
+
+  it("--from-json makes the reports again without running anything", () => {
+    const docs = path.join(out, "benchmarks.md");
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "tools/bench/main.ts", "--from-json", path.join(out, "run.json"), "--docs", docs, "--out-dir", path.join(out, "again")],
+      { cwd: repoRoot, encoding: "utf8", timeout: 30_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain("round 1/");
+    expect(run.stdout).toContain("STOR one 16 MiB file");
+    expect(readFileSync(docs, "utf8")).toContain("# Benchmarks");
+  });
 });

@@ -4,6 +4,7 @@
 //   npm run bench -- --quick           N = 20, 1 round, small files (about a minute)
 //   npm run bench -- --clients 1000 --servers ours --rows login_n,quit_n
 //   npm run bench -- --servers ours --rows retr_n --profile .bench/profile
+//   npm run bench -- --from-json .bench/latest.json   the reports again, nothing run
 //   npm run bench -- --help
 //
 // Prints a table on stdout (progress on stderr), writes .bench/latest.json (and --json FILE)
@@ -12,11 +13,12 @@
 // measurements), procfs (CPU and memory), limits (the machine's), stats/summary/targets
 // (figures), report (table, markdown), run (the rounds).
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseOptions, UsageError } from "./options.ts";
 import { markdownReport, textReport } from "./report.ts";
+import type { RunResult } from "./result.ts";
 import { runBench, stopAll } from "./run.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -45,7 +47,9 @@ async function main(argv: string[]): Promise<number> {
   process.once("SIGINT", () => void interrupted());
   process.once("SIGTERM", () => void interrupted());
 
-  const result = await runBench(options, repoRoot, (line) => process.stderr.write(`${line}\n`));
+  const result: RunResult = options.fromJson
+    ? (JSON.parse(readFileSync(path.resolve(options.fromJson), "utf8")) as RunResult)
+    : await runBench(options, repoRoot, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(textReport(result));
   const json = `${JSON.stringify(result, null, 2)}\n`;
   const outDir = path.resolve(repoRoot, options.outDir);

@@ -22,6 +22,8 @@ export interface BenchOptions {
   timeoutScale: number;
   /** The machine limits each round (off: no fractions). */
   limits: boolean;
+  /** Do not run: report again from this JSON result (e.g. docs after a report change). */
+  fromJson?: string;
 }
 
 export class UsageError extends Error {}
@@ -75,6 +77,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     .option("--no-docs", "do not write the markdown report")
     .option("--install-peers", "apt-get install the missing Debian peers (pyftpdlib, vsftpd; needs root)")
     .option("--profile <dir>", "run ours (and its logging variants) with node --cpu-prof into DIR/<server>-r<round> and summarise the profiles")
+    .option("--from-json <file>", "run nothing: print and write the reports again from a saved JSON result")
     .addOption(new Option("--timeout-scale <x>", "multiply every row's timeout").argParser(Number).default(1))
     .exitOverride()
     .configureOutput({ writeOut: (t) => process.stdout.write(t), writeErr: () => {} })
@@ -107,6 +110,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     installPeers?: boolean;
     profile?: string;
     timeoutScale: number;
+    fromJson?: string;
   }>();
   const preset = o.quick ? QUICK : FULL;
   if (o.noopSeconds !== undefined && !(o.noopSeconds > 0)) throw new UsageError("--noop-seconds must be positive");
@@ -135,5 +139,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     ...(o.profile ? { profileDir: o.profile } : {}),
     timeoutScale: o.timeoutScale,
     limits: o.limits,
+    ...(o.fromJson ? { fromJson: o.fromJson } : {}),
   };
 }

@@ -310,7 +310,7 @@ export function markdownReport(r: RunResult): string {
     out.push("");
     out.push("## Problems seen");
     out.push("");
-    for (const i of issues) out.push(`- ${i.replace(/\s+/g, " ")}`);
+    for (const i of issues) out.push(`- ${i.replace(/\s+/g, " ").replace(/^\* /, "\\* ")}`);
   }
   out.push("");
   out.push("## How each server was run");
