@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
+import { sendFile } from "../transfer/send-file.ts";
 import type { CommandSpec } from "./spec.ts";
 
 const CHUNK = 256 * 1024;
@@ -77,9 +78,12 @@ async function retrieve(s: Session, arg: string): Promise<void> {
     vpath,
     `${mode} transfer of ${vpath} (${size - offset} bytes).`,
     async (socket) => {
-      const source = file.readStream(offset);
       const ascii = s.type === "A" ? [new ToNetworkLines()] : [];
-      await pipeline([source, ...ascii, ...s.throttle("download"), socket as Writable]);
+      const throttle = s.throttle("download");
+      // Binary and unthrottled (the usual case): the fast path, one reused buffer.
+      if (ascii.length === 0 && throttle.length === 0) return sendFile(file.handle, offset, socket);
+      const source = file.readStream(offset);
+      await pipeline([source, ...ascii, ...throttle, socket as Writable]);
     },
     () => file.release(),
   );
