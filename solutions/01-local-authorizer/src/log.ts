@@ -1,7 +1,7 @@
 // Logging: one line per event (connect, login, command, transfer, refusal), to the console
 // for a person and, at the same time, to a file for machines (one JSON object per line),
-// as the seeds' pyftpdlib servers do. pino does the work; this module decides the levels
-// and the console format:
+// as the seeds' pyftpdlib servers do. pino writes the JSON file; this module decides the
+// levels and writes the console lines itself:
 //
 //   console: 2026-11-21T10:44:02.123Z INFO    transfer session=3 user=anna command=RETR path=/a.txt bytes=1234 seconds=0.01 result=ok
 //   file:    {"level":"info","time":"2026-11-21T10:44:02.123Z","msg":"transfer","session":3,"user":"anna",...}
@@ -12,7 +12,6 @@ import pino from "pino";
 
 export type Level = "error" | "warn" | "info" | "verbose" | "debug";
 const NUMBERS: Record<Level, number> = { error: 50, warn: 40, info: 30, verbose: 25, debug: 20 };
-const NAMES = new Map(Object.entries(NUMBERS).map(([k, v]) => [v, k]));
 
 export type Fields = Record<string, string | number | boolean | undefined>;
 
@@ -33,16 +32,13 @@ function formatFields(fields: Record<string, unknown>): string {
     .join(" ");
 }
 
-/** Turns pino's JSON lines into one readable line each, for a terminal. */
-function consoleStream(write: (line: string) => void) {
-  return {
-    write(json: string) {
-      const entry = JSON.parse(json) as Record<string, unknown>;
-      const level = (NAMES.get(entry.level as number) ?? String(entry.level)).toUpperCase().padEnd(7);
-      const extra = formatFields(entry);
-      write(`${entry.time} ${level} ${entry.msg}${extra ? ` ${extra}` : ""}\n`);
-    },
-  };
+/**
+ * One readable console line, formatted straight from the event (not by parsing pino's JSON
+ * back: that round trip cost more than the rest of a login).
+ */
+function consoleLine(level: Level, message: string, fields: Fields | undefined): string {
+  const extra = fields ? formatFields(fields) : "";
+  return `${new Date().toISOString()} ${level.toUpperCase().padEnd(7)} ${message}${extra ? ` ${extra}` : ""}\n`;
 }
 
 export interface LogOptions {
@@ -55,12 +51,10 @@ export interface LogOptions {
 
 export function createLogger(options: LogOptions): Logger {
   const streams: pino.StreamEntry<string>[] = [];
-  if (options.console) {
-    streams.push({ level: options.level, stream: consoleStream(options.consoleWrite ?? ((l) => process.stderr.write(l))) });
-  }
   const file = null as ReturnType<typeof pino.destination> | null;
-  if (streams.length === 0) return silentLogger;
-  const logger = pino(
+  if (streams.length === 0 && !options.console) return silentLogger;
+  // pino writes the JSON file (when there is one); the console is written directly.
+  const logger = streams.length === 0 ? null : pino(
     {
       level: options.level,
       customLevels: { verbose: NUMBERS.verbose },
@@ -71,11 +65,13 @@ export function createLogger(options: LogOptions): Logger {
     pino.multistream(streams, { levels: { ...pino.levels.values, verbose: NUMBERS.verbose } }),
   );
   const min = NUMBERS[options.level];
+  const writeConsole = options.consoleWrite ?? ((line: string) => process.stderr.write(line));
   return {
     enabled: (level) => NUMBERS[level] >= min,
     log(level, message, fields) {
       if (NUMBERS[level] < min) return;
-      (logger as unknown as Record<Level, (obj: object, msg: string) => void>)[level](fields ?? {}, message);
+      if (options.console) writeConsole(consoleLine(level, message, fields));
+      if (logger) (logger as unknown as Record<Level, (obj: object, msg: string) => void>)[level](fields ?? {}, message);
     },
     flush() {
       file?.flushSync();
