@@ -24,6 +24,15 @@ export function parseNetwork(text: string): Cidr {
   return [address, address.kind() === "ipv4" ? 32 : 128];
 }
 
+export function isNetwork(text: string): boolean {
+  try {
+    parseNetwork(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function matches(ip: string, networks: readonly Cidr[]): boolean {
   if (!ipaddr.isValid(ip)) return false;
   const address = ipaddr.process(ip); // "::ffff:10.0.0.1" counts as 10.0.0.1

@@ -140,15 +140,13 @@ function applyFolderRules(settings: EffectiveSettings, users: VirtualUsers): voi
     } catch (err) {
       throw fail((err as Error).message, withReal ? "e.g. anna:/shared=/srv/shared:elr" : "e.g. anna:/incoming=elrw");
     }
-    // Real folders are relative to the config file that names them (or the current folder).
-    const base = /^(.*):\d+$/.exec(settings.get(name)?.source ?? "")?.[1];
     for (const rule of rules) {
       const accounts = users.accountsNamed(rule.user);
       if (accounts.length === 0) throw fail(`no account "${rule.user}" for ${rule.vpath}`, "name a user defined with --user, -u or the users file, anonymous, or *");
       let real: string | undefined;
       if (rule.real !== undefined) {
         try {
-          real = realpathSync(resolvePath(base ? dirname(base) : process.cwd(), rule.real));
+          real = realpathSync(pathFromSetting(settings, name, rule.real));
           if (!statSync(real).isDirectory()) throw new Error("not a folder");
         } catch {
           throw fail(`virtual folder ${rule.vpath}: ${rule.real} does not exist or is not a folder`, "create it, or fix the path");
@@ -182,6 +180,17 @@ export async function tlsIdentity(settings: EffectiveSettings, warn: (text: stri
 }
 //<
 
+//> final path-from-setting
+/**
+ * A path written inside a setting's value (folder_quota, virtual_folders), resolved as the
+ * settings with `path: true` are: against the config file's folder, or the current folder.
+ */
+function pathFromSetting(settings: EffectiveSettings, name: string, path: string): string {
+  const file = /^(.*):\d+$/.exec(settings.get(name)?.source ?? "")?.[1];
+  return resolvePath(file ? dirname(file) : process.cwd(), path);
+}
+
+//<
 /** An error about a setting's value, pointing at where that value came from. */
 function sourced(settings: EffectiveSettings, name: string, problem: string, fix: string): Error {
   const source = settings.get(name)?.source ?? "default";
@@ -280,13 +289,10 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
   const userQuota = get<Map<string, number> | undefined>(settings, "limits.user_quota") ?? new Map<string, number>();
   const folderSizes = get<Map<string, number> | undefined>(settings, "limits.folder_quota") ?? new Map<string, number>();
   if (defaultQuota > 0 || userQuota.size > 0 || folderSizes.size > 0) {
-    // Folders are relative to the config file that names them (or to the current folder).
-    const source = settings.get("limits.folder_quota")?.source ?? "";
-    const base = /^(.*):\d+$/.exec(source)?.[1];
     const folderQuota = new Map<string, number>();
     for (const [folder, bytes] of folderSizes) {
       try {
-        folderQuota.set(realpathSync(resolvePath(base ? dirname(base) : process.cwd(), folder)), bytes);
+        folderQuota.set(realpathSync(pathFromSetting(settings, "limits.folder_quota", folder)), bytes);
       } catch {
         throw sourced(settings, "limits.folder_quota", `folder ${folder} does not exist`, "create it, or fix the path");
       }

@@ -57,6 +57,7 @@ const FINAL_ONLY: string[] = [
   "options.ts#address-rule-options",
   "server.ts#address-rule-check",
   // disk quotas: quota, user_quota, folder_quota, usage file, SITE QUOTA (part 3)
+  "cli.ts#path-from-setting",
   "cli.ts#quota-import",
   "cli.ts#quota-options",
   "commands/files.ts#quota-dele",

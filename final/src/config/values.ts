@@ -11,7 +11,7 @@ import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { ALL_PERMS, unknownPermLetters } from "../auth/permissions.ts";
 //> final address-list-import
-import { parseNetwork } from "../address-rules.ts";
+import { isNetwork } from "../address-rules.ts";
 //<
 import { parsePortRange } from "../data/address.ts";
 
@@ -48,18 +48,24 @@ export const secondsValue = text.pipe(
     .refine((n) => n <= MAX_SECONDS, `expected at most ${MAX_SECONDS} seconds (about 23 days)`),
 );
 
+const UNITS = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 } as const;
+
+/** A number of bytes with a binary unit: "300K" -> 307200, "2M" -> 2097152, "0" -> 0. */
+function bytesValue(message: string) {
+  return text.pipe(
+    z
+      .string()
+      .toUpperCase()
+      .regex(/^\d+(\.\d+)?\s*[KMGT]?B?$/, message)
+      .transform((v) => {
+        const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)/.exec(v)!;
+        return Math.round(Number(m[1]) * UNITS[m[2] as keyof typeof UNITS]);
+      }),
+  );
+}
+
 /** Bytes per second: 0 (no limit), 1024, 300K, 2M (K and M are binary: 1024, 1048576). */
-export const rateValue = text.pipe(
-  z
-    .string()
-    .toUpperCase()
-    .regex(/^\d+(\.\d+)?\s*[KMG]?B?$/, "expected bytes per second like 300K, 2M or 0 for no limit")
-    .transform((v) => {
-      const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)/.exec(v)!;
-      const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as "" | "K" | "M" | "G"];
-      return Math.round(Number(m[1]) * unit);
-    }),
-);
+export const rateValue = bytesValue("expected bytes per second like 300K, 2M or 0 for no limit");
 
 export const ipValue = text.refine((v) => isIP(v) !== 0, "expected an IP address, e.g. 127.0.0.1, 0.0.0.0 or ::");
 
@@ -82,17 +88,7 @@ export const levelValue = text.pipe(z.enum(["error", "warn", "info", "verbose", 
 
 //> final quota-values
 /** Bytes: 0, 1024, 500K, 10M, 2G, 1T (binary units). */
-export const sizeValue = text.pipe(
-  z
-    .string()
-    .toUpperCase()
-    .regex(/^\d+(\.\d+)?\s*[KMGT]?B?$/, "expected a size like 500K, 10M, 2G or 0 for none")
-    .transform((v) => {
-      const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)/.exec(v)!;
-      const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2] as "" | "K" | "M" | "G" | "T"];
-      return Math.round(Number(m[1]) * unit);
-    }),
-);
+export const sizeValue = bytesValue("expected a size like 500K, 10M, 2G or 0 for none");
 
 /** "anna=10G; guest=100M" (users) or "pub/drop=500M" (folders) -> Map name -> bytes. */
 export const sizeMapValue = text.transform((v, ctx) => {
@@ -114,13 +110,10 @@ export const sizeMapValue = text.transform((v, ctx) => {
 /** "127.0.0.1, 192.168.1.0/24": addresses and networks, comma- or space-separated. */
 export const addressListValue = text.transform((v, ctx) => {
   const items = v.split(/[\s,]+/).filter(Boolean);
-  for (const item of items) {
-    try {
-      parseNetwork(item);
-    } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${item}" is not an address or NETWORK/BITS, e.g. 192.168.1.0/24` });
-      return z.NEVER;
-    }
+  const bad = items.find((item) => !isNetwork(item));
+  if (bad !== undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not an address or NETWORK/BITS, e.g. 192.168.1.0/24` });
+    return z.NEVER;
   }
   return items;
 });
@@ -132,15 +125,7 @@ export const userAllowValue = text.transform((v, ctx) => {
     const at = part.indexOf("=");
     const name = part.slice(0, at).trim();
     const items = part.slice(at + 1).split(/[\s,]+/).filter(Boolean);
-    const bad = items.find((item) => {
-      try {
-        parseNetwork(item);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    if (at <= 0 || items.length === 0 || bad !== undefined) {
+    if (at <= 0 || items.length === 0 || !items.every(isNetwork)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${part}" should be NAME=ADDRESS-OR-NETWORK ..., e.g. anna=192.168.1.0/24 10.0.0.0/8` });
       return z.NEVER;
     }

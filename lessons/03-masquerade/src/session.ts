@@ -96,12 +96,17 @@ export class Session {
   start(): void {
     const { control } = this;
     control.setNoDelay(true);
-    control.on("data", (chunk: Buffer) => this.onData(chunk));
-    control.on("error", (err) => this.log("verbose", "control connection error", { error: err.message }));
+    this.readFrom(control);
     control.on("close", () => this.onClosed());
     this.log("info", "connected", { remote: this.remoteIp });
     this.reply(220, this.options.banner);
     this.armIdleTimer();
+  }
+
+  /** Commands come from this socket (the TCP one, or the TLS one after AUTH TLS). */
+  private readFrom(socket: Socket): void {
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => this.log("verbose", "control connection error", { error: err.message }));
   }
 
   // ---- replies and logging ---------------------------------------------------------------

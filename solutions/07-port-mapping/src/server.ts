@@ -30,15 +30,7 @@ export class FtpServer implements SessionHost {
   }
 
   listen(): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
-        this.server.off("error", reject);
-        const address = this.server.address();
-        if (!address || typeof address === "string") return reject(new Error("no address"));
-        resolve({ host: address.address, port: address.port });
-      });
-    });
+    return listenOn(this.server, this.options.host, this.options.port);
   }
 
   /** Why this connection may not start a session, or null. */
@@ -89,4 +81,17 @@ export class FtpServer implements SessionHost {
     for (const session of this.sessions) session.close(421, "Server shutting down.");
     await closed;
   }
+}
+
+/** Listens, and says on which address and port (port 0: the one the system chose). */
+function listenOn(server: Server, host: string, port: number): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port }, () => {
+      server.off("error", reject);
+      const address = server.address();
+      if (!address || typeof address === "string") return reject(new Error("no address"));
+      resolve({ host: address.address, port: address.port });
+    });
+  });
 }

@@ -45,18 +45,24 @@ export const secondsValue = text.pipe(
     .refine((n) => n <= MAX_SECONDS, `expected at most ${MAX_SECONDS} seconds (about 23 days)`),
 );
 
+const UNITS = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 } as const;
+
+/** A number of bytes with a binary unit: "300K" -> 307200, "2M" -> 2097152, "0" -> 0. */
+function bytesValue(message: string) {
+  return text.pipe(
+    z
+      .string()
+      .toUpperCase()
+      .regex(/^\d+(\.\d+)?\s*[KMGT]?B?$/, message)
+      .transform((v) => {
+        const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)/.exec(v)!;
+        return Math.round(Number(m[1]) * UNITS[m[2] as keyof typeof UNITS]);
+      }),
+  );
+}
+
 /** Bytes per second: 0 (no limit), 1024, 300K, 2M (K and M are binary: 1024, 1048576). */
-export const rateValue = text.pipe(
-  z
-    .string()
-    .toUpperCase()
-    .regex(/^\d+(\.\d+)?\s*[KMG]?B?$/, "expected bytes per second like 300K, 2M or 0 for no limit")
-    .transform((v) => {
-      const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)/.exec(v)!;
-      const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as "" | "K" | "M" | "G"];
-      return Math.round(Number(m[1]) * unit);
-    }),
-);
+export const rateValue = bytesValue("expected bytes per second like 300K, 2M or 0 for no limit");
 
 export const ipValue = text.refine((v) => isIP(v) !== 0, "expected an IP address, e.g. 127.0.0.1, 0.0.0.0 or ::");
 
