@@ -403,12 +403,4 @@ export function readJsonLog(file: string): LogEntry[] {
 }
 
 /** Poll `check` (every 50 ms) until it returns a value other than undefined; fail after `ms`. */
-export async function waitFor<T>(check: () => T | undefined, ms: number, what: () => string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new HarnessError(`Waited ${ms} ms for ${what()}`);
-    await sleep(50);
-  }
-}
+export { waitFor } from "../harness/wait.ts";

@@ -11,3 +11,4 @@ export * from "./server-process.ts";
 export * from "./temp-root.ts";
 export * from "./clients.ts";
 export * from "./cli-run.ts";
+export * from "./wait.ts";

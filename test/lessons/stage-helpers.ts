@@ -512,15 +512,7 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
 }
 
 /** Poll `check` every 50 ms until it returns something other than undefined; fail after `ms`. */
-export async function waitFor<T>(check: () => T | undefined, ms: number, what: () => string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new HarnessError(`Waited ${ms} ms for ${what()}`);
-    await sleep(50);
-  }
-}
+export { waitFor } from "../harness/wait.ts";
 
 // ---- JSON-lines log files --------------------------------------------------------------------
 
