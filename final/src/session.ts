@@ -12,7 +12,7 @@
 // a download lets the download finish first.
 
 import { once } from "node:events";
-import type { Socket } from "node:net";
+import type { OnReadOpts, Socket } from "node:net";
 import type { Account } from "./auth/authorizer.ts";
 import type { PermLetter } from "./auth/permissions.ts";
 import type { CommandSpec } from "./commands/spec.ts";
@@ -341,6 +341,8 @@ export class Session {
     work: (socket: Socket, transfer: Transfer) => Promise<void>,
     /** Runs after the work, before the final reply: close files, remove a file never written. */
     finish?: (connected: boolean) => Promise<void>,
+    /** An upload's own buffers for the data socket to read into (transfer/receive-file.ts). */
+    onread?: OnReadOpts,
   ): Promise<void> {
 //> final tls-data-required
     if (this.options.tlsDataRequired && !this.tls.protP) {
@@ -361,7 +363,10 @@ export class Session {
     try {
       const text = typeof opening === "object" ? opening.exact : `${channel.connected ? "Data connection already open" : "Opening data connection"}; ${opening}`;
       this.reply(channel.connected ? 125 : 150, text);
-      let socket = await Promise.race([channel.connect(), transfer.aborted]);
+//> final tls-data-reader
+      if (this.tls.protP) onread = undefined; // TLS decrypts through a stream of its own
+//<
+      let socket = await Promise.race([channel.connect(onread), transfer.aborted]);
 //> final tls-data
       // PROT P: the data connection is TLS too, with the server in the server's role.
       if (this.tls.protP) {
