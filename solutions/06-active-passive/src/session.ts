@@ -12,7 +12,7 @@
 // a download lets the download finish first.
 
 import { once } from "node:events";
-import type { Socket } from "node:net";
+import type { OnReadOpts, Socket } from "node:net";
 import type { Account } from "./auth/authorizer.ts";
 import type { PermLetter } from "./auth/permissions.ts";
 import type { CommandSpec } from "./commands/spec.ts";
@@ -311,6 +311,8 @@ export class Session {
     work: (socket: Socket, transfer: Transfer) => Promise<void>,
     /** Runs after the work, before the final reply: close files, remove a file never written. */
     finish?: (connected: boolean) => Promise<void>,
+    /** An upload's own buffers for the data socket to read into (transfer/receive-file.ts). */
+    onread?: OnReadOpts,
   ): Promise<void> {
     const channel = this.data;
     if (!channel) {
@@ -325,7 +327,7 @@ export class Session {
     try {
       const text = typeof opening === "object" ? opening.exact : `${channel.connected ? "Data connection already open" : "Opening data connection"}; ${opening}`;
       this.reply(channel.connected ? 125 : 150, text);
-      let socket = await Promise.race([channel.connect(), transfer.aborted]);
+      let socket = await Promise.race([channel.connect(onread), transfer.aborted]);
       transfer.socket = socket;
       // A transfer that makes no progress for this long is cut (a vanished or stuck client).
       if (this.options.dataTimeoutSec) {

@@ -8,7 +8,7 @@
 // connect there. So the address must be the client's own, and the port not a privileged
 // one (below 1024), unless the operator explicitly allows it.
 
-import { connect, type Socket } from "node:net";
+import { connect, type OnReadOpts, type Socket } from "node:net";
 import { FtpError } from "../protocol/reply.ts";
 import type { DataChannel } from "./channel.ts";
 import type { HostPort } from "./address.ts";
@@ -29,10 +29,10 @@ export class ActiveChannel implements DataChannel {
     return false; // we only dial when a transfer starts
   }
 
-  connect(): Promise<Socket> {
+  connect(onread?: OnReadOpts): Promise<Socket> {
     if (this.closed) return Promise.reject(new FtpError(425, "Can't open data connection."));
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: this.target.host, port: this.target.port, localAddress: this.localAddress });
+      const socket = connect({ host: this.target.host, port: this.target.port, localAddress: this.localAddress, onread });
       this.socket = socket;
       const fail = () => {
         socket.destroy();

@@ -9,7 +9,7 @@
 // connect: a connection from any other address is dropped and we keep waiting (RFC 2577's
 // advice against data-connection theft).
 
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer, Socket, type OnReadOpts, type Server } from "node:net";
 import { FtpError } from "../protocol/reply.ts";
 import type { DataChannel } from "./channel.ts";
 import { plainIp } from "./address.ts";
@@ -27,7 +27,7 @@ export class PassiveChannel implements DataChannel {
   readonly mode = "passive";
   private socket: Socket | null = null;
   private closed = false;
-  private waiters: Array<{ resolve: (s: Socket) => void; reject: (e: Error) => void }> = [];
+  private waiters: Array<{ resolve: (s: Socket) => void; reject: (e: Error) => void; onread?: OnReadOpts }> = [];
   private readonly timer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -82,13 +82,19 @@ export class PassiveChannel implements DataChannel {
     this.socket = socket;
     clearTimeout(this.timer);
     this.server.close(); // one connection per PASV
-    for (const w of this.waiters.splice(0)) w.resolve(socket);
+    for (const w of this.waiters.splice(0)) w.resolve(this.handOver(w.onread));
   }
 
-  connect(): Promise<Socket> {
-    if (this.socket) return Promise.resolve(this.socket);
+  connect(onread?: OnReadOpts): Promise<Socket> {
+    if (this.socket) return Promise.resolve(this.handOver(onread));
     if (this.closed) return Promise.reject(new FtpError(421, "No data connection in time; transfer cancelled."));
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject, onread }));
+  }
+
+  /** The accepted socket, reading into the caller's buffers when it asks for that. */
+  private handOver(onread?: OnReadOpts): Socket {
+    if (onread && this.socket) this.socket = withOwnBuffers(this.socket, onread);
+    return this.socket!;
   }
 
   close(reason?: FtpError): void {
@@ -100,6 +106,23 @@ export class PassiveChannel implements DataChannel {
     const err = reason ?? new FtpError(425, "Can't open data connection.");
     for (const w of this.waiters.splice(0)) w.reject(err);
   }
+}
+
+/**
+ * An accepted socket that reads into the caller's buffers (`onread`). Node offers that option
+ * only to sockets it connects itself, so the accepted connection's handle moves to a new
+ * Socket made with it. Nothing has been read yet: the server accepts paused (pauseOnConnect).
+ * Should a Node version lack the handle, the socket stays as it is and the caller, never asked
+ * for a buffer, takes the ordinary stream path.
+ */
+function withOwnBuffers(accepted: Socket, onread: OnReadOpts): Socket {
+  const inner = accepted as unknown as { _handle?: object | null };
+  const handle = inner._handle;
+  if (!handle || accepted.readableLength > 0 || accepted.destroyed) return accepted;
+  inner._handle = null; // the old object lets go: destroying it can no longer touch the connection
+  const socket = new Socket({ handle, onread } as ConstructorParameters<typeof Socket>[0]);
+  socket.on("error", () => socket.destroy());
+  return socket;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

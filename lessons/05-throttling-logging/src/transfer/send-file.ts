@@ -1,26 +1,20 @@
 // Sending a file over the data connection as fast as the machine allows, for the common case
-// (binary, no speed limit): read into one buffer, hand it to the socket, wait until the socket
-// has taken it, read the next part into the same buffer.
+// (binary, no speed limit): the file is read into one half of a buffer while the socket sends
+// the other half, then the halves swap.
 //
 //   sendFile(handle, 0, socket)   ->  every byte of the file, then the socket is ended
 //
 // A stream pipeline allocates a fresh buffer for every chunk, which costs more CPU (garbage
-// collection) than the copy itself. Reusing one buffer per transfer keeps memory flat too;
-// its size shrinks as more transfers run at once, so 200 downloads together stay within about
-// 32 MiB of buffers.
+// collection) than the copy itself. The buffer comes from a pool shared by all transfers
+// (buffer-pool.ts), so memory stays flat however many clients download at once.
 
 import type { FileHandle } from "node:fs/promises";
 import type { Socket } from "node:net";
+import { giveBack, takeBuffer } from "./buffer-pool.ts";
 
-const MAX_CHUNK = 1024 * 1024;
-const MIN_CHUNK = 64 * 1024;
-const BUDGET = 32 * 1024 * 1024;
-let running = 0;
-
-/** 1 MiB for a lone transfer, less as more share the budget, never below 64 KiB. */
-function chunkSize(): number {
-  const share = Math.floor(BUDGET / Math.max(1, running) / MIN_CHUNK) * MIN_CHUNK;
-  return Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, share));
+async function readAt(handle: FileHandle, into: Buffer, position: number): Promise<number> {
+  const { bytesRead } = await handle.read(into, 0, into.length, position);
+  return bytesRead;
 }
 
 function write(socket: Socket, chunk: Buffer): Promise<void> {
@@ -39,18 +33,25 @@ function end(socket: Socket): Promise<void> {
 }
 
 export async function sendFile(handle: FileHandle, start: number, socket: Socket): Promise<void> {
-  running++;
+  const buffer = takeBuffer();
+  const size = buffer.length / 2;
+  const halves = [buffer.subarray(0, size), buffer.subarray(size)];
   try {
-    const buffer = Buffer.allocUnsafe(chunkSize());
     let position = start;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      await write(socket, buffer.subarray(0, bytesRead));
+    let current = 0;
+    let length = await readAt(handle, halves[current]!, position);
+    while (length > 0) {
+      position += length;
+      const sending = write(socket, halves[current]!.subarray(0, length));
+      current ^= 1;
+      // Both must be over before either half is touched again, also when one fails.
+      const [read, sent] = await Promise.allSettled([readAt(handle, halves[current]!, position), sending]);
+      if (sent.status === "rejected") throw sent.reason;
+      if (read.status === "rejected") throw read.reason;
+      length = read.value;
     }
     await end(socket);
   } finally {
-    running--;
+    giveBack(buffer);
   }
 }

@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
+import { FileReceiver } from "../transfer/receive-file.ts";
 import { sendFile } from "../transfer/send-file.ts";
 import type { CommandSpec } from "./spec.ts";
 
@@ -125,27 +126,38 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
   const { created } = opened;
   const file = new OpenFile(opened.file);
   const mode = s.type === "A" ? "ASCII" : "BINARY";
+  const filters: Transform[] = [...s.throttle("upload"), ...(s.type === "A" ? [new ToLocalLines()] : [])];
+  // Binary, no speed limit, no quota (the usual case): the socket reads into our own buffers.
+  const receiver = filters.length === 0 ? new FileReceiver(file.handle, how === "APPE" ? "append" : offset) : null;
   await s.runTransfer(
     command,
     vpath,
     preliminary ? { exact: preliminary } : `${mode} upload to ${vpath}${offset ? ` from byte ${offset}` : ""}.`,
     async (socket) => {
       if (how === "STOR" && !created) await file.handle.truncate(0);
-      const sink = file.writeStream(how === "APPE" ? undefined : offset);
+      let written = () => 0;
       try {
-        const ascii: Transform[] = s.type === "A" ? [new ToLocalLines()] : [];
-        await pipeline([socket, ...s.throttle("upload"), ...ascii, sink]);
+        if (receiver?.attached) {
+          written = () => receiver.written;
+          await receiver.finished(socket);
+        } else {
+          const sink = file.writeStream(how === "APPE" ? undefined : offset);
+          written = () => sink.bytesWritten;
+          await pipeline([socket, ...filters, sink]);
+        }
       } finally {
         // A resumed upload ends where its data ends: old bytes past that point are not ours.
         // (By path: the stream owns the descriptor and may have closed it already.)
-        if (how === "REST") await truncate(real, offset + sink.bytesWritten);
+        if (how === "REST") await truncate(real, offset + written());
       }
     },
     async (connected) => {
+      receiver?.release();
       await file.release();
       // No data connection ever came: do not leave an empty file we made ourselves.
       if (created && !connected) await unlink(real).catch(() => {});
     },
+    receiver?.onread,
   );
 }
 
