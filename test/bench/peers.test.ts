@@ -29,6 +29,11 @@ describe("peer command lines", () => {
     expect(p.ready).toEqual({ kind: "stdout" });
   });
 
+  it("ours compiled (the default in a run): node runs main.js from the build folder, same flags", () => {
+    const p = oursPlan({ ...ctx, serverDir: "/repo/dist/bench-server" });
+    expect(p.args).toEqual(["/repo/dist/bench-server/main.js", "-i", "127.0.0.1", "-p", "0", "-d", "/tmp/b/home", "-w", "--max-cons", "0"]);
+  });
+
   it("ours without logging reads a one-line config; with a log file adds --log-file", () => {
     const nolog = oursPlan(ctx, "ours-nolog");
     expect(nolog.args.slice(-2)).toEqual(["-c", "/tmp/b/run/ours-nolog.ini"]);

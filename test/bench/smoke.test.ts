@@ -32,7 +32,8 @@ describe.skipIf(process.platform !== "linux")("bench --quick, ours only", () => 
       expect(cells[row]?.value, row).toBeGreaterThan(0);
     }
     expect(cells.mem_idle_pss?.value).toBeGreaterThan(0);
-    expect(result.peers.find((p) => p.id === "ours")?.command).toContain("final/src/main.ts");
+    // ours runs compiled, as an operator runs it (npm run build)
+    expect(result.peers.find((p) => p.id === "ours")?.command).toContain("dist/bench-server/main.js");
   }, 60_000);
 
   it("--from-json makes the reports again without running anything", () => {

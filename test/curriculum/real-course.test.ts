@@ -21,6 +21,8 @@ const source = path.join(REPO_ROOT, "final", "src");
 
 /** Blocks that are in the final server but in no lesson's solution, as "file#name". */
 const FINAL_ONLY: string[] = [
+  // TLS on data connections decrypts through its own stream, not into an upload's buffers (part 3)
+  "session.ts#tls-data-reader",
   // HASH and the X-hash commands (part 3: integrity checks)
   "commands/hash.ts#hash",
   "commands/info.ts#hash-option-import",

@@ -19,6 +19,8 @@ export interface BenchOptions {
   docs: string | null;
   installPeers: boolean;
   profileDir?: string;
+  /** Run ours from its TypeScript source through tsx instead of compiled (npm run build). */
+  fromSource: boolean;
   timeoutScale: number;
   /** The machine limits each round (off: no fractions). */
   limits: boolean;
@@ -75,6 +77,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     .option("--out-dir <dir>", "where latest.json goes", ".bench")
     .option("--docs <file>", "the markdown report to regenerate", "docs/benchmarks.md")
     .option("--no-docs", "do not write the markdown report")
+    .option("--from-source", "run ours from final/src through tsx (the course's way) instead of compiled, as an operator runs it")
     .option("--install-peers", "apt-get install the missing Debian peers (pyftpdlib, vsftpd; needs root)")
     .option("--profile <dir>", "run ours (and its logging variants) with node --cpu-prof into DIR/<server>-r<round> and summarise the profiles")
     .option("--from-json <file>", "run nothing: print and write the reports again from a saved JSON result")
@@ -108,6 +111,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     outDir: string;
     docs: string | false;
     installPeers?: boolean;
+    fromSource?: boolean;
     profile?: string;
     timeoutScale: number;
     fromJson?: string;
@@ -136,6 +140,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     outDir: o.outDir,
     docs: o.docs === false ? null : o.docs,
     installPeers: !!o.installPeers,
+    fromSource: !!o.fromSource,
     ...(o.profile ? { profileDir: o.profile } : {}),
     timeoutScale: o.timeoutScale,
     limits: o.limits,

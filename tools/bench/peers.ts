@@ -73,15 +73,15 @@ export interface PlanContext {
   port?: number;
   /** --cpu-prof for ours into this folder. */
   profileDir?: string;
+  /** Ours compiled (npm run build's output): its main.js is here. Without it, tsx runs the source. */
+  serverDir?: string;
 }
 
 export function oursPlan(ctx: PlanContext, variant: "ours" | "ours-nolog" | "ours-logfile" = "ours"): LaunchPlan {
   const profile = ctx.profileDir ? ["--cpu-prof", "--cpu-prof-dir", ctx.profileDir] : [];
   const args = [
     ...profile,
-    "--import",
-    "tsx",
-    "final/src/main.ts",
+    ...(ctx.serverDir ? [path.join(ctx.serverDir, "main.js")] : ["--import", "tsx", "final/src/main.ts"]),
     "-i",
     ctx.host,
     "-p",

@@ -339,7 +339,11 @@ export function markdownReport(r: RunResult): string {
 export const METHOD = [
   "Every server runs on 127.0.0.1 with a writable temporary home under the system temp folder, anonymous login, passive mode; " +
     "through `sh -c 'ulimit -n …; exec …'` so that many sessions fit. Each round starts each server fresh, in the order ours, " +
-    "pyftpdlib, vsftpd, ftp-srv (then ours without logging and with a log file), after measuring the machine limits.",
+    "pyftpdlib, vsftpd, ftp-srv (then ours without logging and with a log file), after measuring the machine limits. " +
+    "Ours runs compiled (`npm run build`, then `node dist/…/main.js`), as an operator runs it; `--from-source` runs it through tsx.",
+  "Before the rows, every server gets the same warm-up: 100 sessions at once log in, NOOP, LIST and QUIT, twice. The rows then " +
+    "measure a server in its steady state (for ours and ftp-srv: after Node's JIT compiled the paths every session takes); " +
+    "idle memory is read before the warm-up.",
   "The load client is one Node process with raw sockets: downloads are counted into one shared 1 MiB buffer (no allocation " +
     "per read), uploads write one immutable 1 MiB chunk repeatedly with backpressure. Its CPU is reported beside the server's.",
   "Throughput rows time one transfer from PASV to the 226 reply. Concurrent rows start all N at once and time until the " +

@@ -1,5 +1,5 @@
 // The measurements, pyftpdlib's ftpbench rows plus ours, all against one running server, in
-// this order (after the idle memory and one warm-up session):
+// this order (after the idle memory and a warm-up of 2 × 100 sessions):
 //
 //   login_n                 N clients connect and log in at once (s); then memory with N idle
 //   stor_idle / retr_idle   one big file up / down while the N idle sessions stay connected
@@ -133,6 +133,8 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
+/** Sessions of the warm-up burst (run twice before the rows). */
+const WARM_UP_SESSIONS = 100;
 
 /** Where the rows find their files: in the served home, and the name of the upload folder. */
 export interface RowFiles {
@@ -260,17 +262,23 @@ export async function measureServer(server: RunningServer, o: MeasureOptions): P
   cells.mem_idle_pss = { value: idle0.pssKiB / 1024 };
   const bigTimeout = rowTimeoutMs(p.bigBytes, 1, o.timeoutScale);
 
-  // One session that touches the common paths (login, PASV, LIST, NOOP), so that what the
-  // idle sessions add is measured on a warmed-up server, not lazy loading and compilation.
+  // A warm-up, the same for every server: WARM_UP_SESSIONS sessions at once touch the common
+  // paths (login, NOOP, PASV, LIST, QUIT), twice. The rows then measure a server in its
+  // steady state, as one that has been running for a while is: lazy loading done, and a JIT
+  // (Node's, for ours and ftp-srv) has compiled the paths every session takes. A single
+  // warm-up session left ours interpreting the login path during the 200-login burst.
   {
     const t = new Tracker();
-    const warmUp = async () => {
+    const warmOne = async () => {
       const c = await session(t);
       await c.cmd("NOOP", [200]);
       await retrieve(c, f.uploads, t, "LIST");
       await c.quit();
     };
-    await bounded(warmUp(), rowTimeoutMs(0, 1, o.timeoutScale), [t], "warm-up").catch(() => {
+    const warmUp = async () => {
+      for (let pass = 0; pass < 2; pass++) await Promise.all(Array.from({ length: Math.min(p.clients, WARM_UP_SESSIONS) }, warmOne));
+    };
+    await bounded(warmUp(), rowTimeoutMs(0, Math.min(p.clients, WARM_UP_SESSIONS), o.timeoutScale), [t], "warm-up").catch(() => {
       /* the rows will say what is wrong */
     });
     t.abort(new Error("warm-up over"));

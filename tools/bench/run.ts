@@ -3,9 +3,11 @@
 // round measure the machine limits and each server in turn, and summarise. Everything it
 // starts is stopped and its temp folder removed, also when interrupted (stopAll).
 
+import { execFile } from "node:child_process";
 import { chmodSync, chownSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { CHUNK } from "./ftp-client.ts";
 import { measureLimits, type LimitId, type LimitResult } from "./limits.ts";
 import { describeMachine } from "./machine.ts";
@@ -72,6 +74,16 @@ export function logIssues(text: string): { count: number; first: string[] } {
   return { count: found.length, first: found.slice(0, 3) };
 }
 
+/**
+ * Ours runs compiled, as an operator runs it (`npm run build`, then `node dist/server/main.js`):
+ * tsx would compile at startup and keep its loader in memory (about 30 MiB more at idle).
+ */
+async function buildServer(repoRoot: string, outDir: string): Promise<string> {
+  const tsc = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");
+  await promisify(execFile)(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", outDir], { cwd: repoRoot, timeout: 120_000 });
+  return outDir;
+}
+
 export async function runBench(o: BenchOptions, repoRoot: string, say: (line: string) => void): Promise<RunResult> {
   const started = Date.now();
   const notes: string[] = [];
@@ -109,6 +121,12 @@ export async function runBench(o: BenchOptions, repoRoot: string, say: (line: st
   for (let i = 0; i < p.listEntries; i++) closeSync(openSync(path.join(home, "list", `entry-${String(i).padStart(6, "0")}.txt`), "w"));
   const profileDir = o.profileDir ? path.resolve(o.profileDir) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
+  let serverDir: string | undefined;
+  if (!o.fromSource && o.servers.some((id) => id.startsWith("ours"))) {
+    // Inside the repository, so that the compiled server finds node_modules.
+    say("building ours (npm run build, into dist/bench-server)");
+    serverDir = await buildServer(repoRoot, path.join(repoRoot, "dist", "bench-server"));
+  }
 
   const limitRounds: Partial<Record<LimitId, LimitResult>>[] = [];
   const profiles: ProfileSummary[] = [];
@@ -139,6 +157,7 @@ export async function runBench(o: BenchOptions, repoRoot: string, say: (line: st
           vsftpd: tools.vsftpd,
           ...(id === "vsftpd" ? { port: await freePort(HOST) } : {}),
           ...(serverProfileDir ? { profileDir: serverProfileDir } : {}),
+          ...(serverDir ? { serverDir } : {}),
         };
         if (id === "vsftpd") mkdirSync(path.join(runDir, "vsftpd-empty"), { recursive: true, mode: 0o755 });
         const launch = plan(id, ctx);

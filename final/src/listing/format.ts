@@ -23,9 +23,14 @@ export function typeChar(st: Stats): string {
   return "-";
 }
 
-function modeString(mode: number): string {
+/** "rwxr-x---" for each of the 512 permission values, made once (a listing has thousands). */
+const MODE_STRINGS = Array.from({ length: 512 }, (_, mode) => {
   const rwx = (bits: number) => `${bits & 4 ? "r" : "-"}${bits & 2 ? "w" : "-"}${bits & 1 ? "x" : "-"}`;
   return rwx(mode >> 6) + rwx(mode >> 3) + rwx(mode);
+});
+
+function modeString(mode: number): string {
+  return MODE_STRINGS[mode & 0o777]!;
 }
 
 /** "Nov 21 10:44" for recent files, "Jan 02  2025" for older ones (in UTC). */
@@ -39,9 +44,28 @@ export function lsDate(mtime: Date, now = Date.now()): string {
   return `${month} ${day} ${tail}`;
 }
 
-export function lsLine(name: string, st: Stats, now = Date.now()): string {
+/**
+ * lsDate for the files of one listing, remembered per minute: files made together (a folder
+ * of 10,000 uploads) share a handful of minutes, so most lines reuse a date already written.
+ */
+export class ListingDates {
+  private readonly byMinute = new Map<number, string>();
+  constructor(private readonly now = Date.now()) {}
+
+  of(mtimeMs: number): string {
+    const minute = Math.floor(mtimeMs / 60_000);
+    let text = this.byMinute.get(minute);
+    if (text === undefined) {
+      text = lsDate(new Date(mtimeMs), this.now);
+      if (this.byMinute.size < 10_000) this.byMinute.set(minute, text);
+    }
+    return text;
+  }
+}
+
+export function lsLine(name: string, st: Stats, dates = new ListingDates()): string {
   const size = String(st.size).padStart(12, " ");
-  return `${typeChar(st)}${modeString(st.mode)} ${String(st.nlink).padStart(3, " ")} ftp      ftp      ${size} ${lsDate(st.mtime, now)} ${name}`;
+  return `${typeChar(st)}${modeString(st.mode)} ${String(st.nlink).padStart(3, " ")} ftp      ftp      ${size} ${dates.of(st.mtimeMs)} ${name}`;
 }
 
 /** YYYYMMDDHHMMSS in UTC, the time format of MDTM and MLSD (RFC 3659 section 2.3). */

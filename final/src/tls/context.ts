@@ -8,7 +8,6 @@
 
 import { readFileSync } from "node:fs";
 import { createSecureContext, type SecureContext } from "node:tls";
-import { generate } from "selfsigned";
 
 export interface TlsIdentity {
   context: SecureContext;
@@ -24,6 +23,9 @@ export async function loadTlsIdentity(certFile?: string, keyFile?: string): Prom
     const key = readFileSync(keyFile ?? certFile); // a .pem may hold both
     return { context: createSecureContext({ cert, key, minVersion: MIN_VERSION }), selfSigned: false };
   }
+  // Loaded only here: the certificate library costs about 8 MiB of memory, for nothing when
+  // the operator brings a certificate or TLS is off.
+  const { generate } = await import("selfsigned");
   const pems = await generate([{ name: "commonName", value: "localhost" }], {
     keyType: "ec",
     curve: "P-256",

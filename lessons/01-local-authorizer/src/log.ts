@@ -41,6 +41,29 @@ function consoleLine(level: Level, message: string, fields: Fields | undefined):
   return `${new Date().toISOString()} ${level.toUpperCase().padEnd(7)} ${message}${extra ? ` ${extra}` : ""}\n`;
 }
 
+/**
+ * Console lines gathered and written once per turn of the event loop: a burst of 200 logins
+ * makes 600 lines, and a system call for each cost as much as the replies to the clients.
+ * Whatever is still gathered is written before the process exits.
+ */
+function batchedStderr(): { write(line: string): void; flush(): void } {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join("");
+    pending = [];
+    process.stderr.write(text); // synchronous for files, pipes and terminals on Linux
+  };
+  process.once("exit", flush);
+  return {
+    write(line) {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(line);
+    },
+    flush,
+  };
+}
+
 export interface LogOptions {
   level: Level;
   console: boolean;
@@ -65,7 +88,8 @@ export function createLogger(options: LogOptions): Logger {
     pino.multistream(streams, { levels: { ...pino.levels.values, verbose: NUMBERS.verbose } }),
   );
   const min = NUMBERS[options.level];
-  const writeConsole = options.consoleWrite ?? ((line: string) => process.stderr.write(line));
+  const batch = options.console && !options.consoleWrite ? batchedStderr() : null;
+  const writeConsole = options.consoleWrite ?? ((line: string) => batch!.write(line));
   return {
     enabled: (level) => NUMBERS[level] >= min,
     log(level, message, fields) {
@@ -74,6 +98,7 @@ export function createLogger(options: LogOptions): Logger {
       if (logger) (logger as unknown as Record<Level, (obj: object, msg: string) => void>)[level](fields ?? {}, message);
     },
     flush() {
+      batch?.flush();
       file?.flushSync();
     },
   };

@@ -13,7 +13,7 @@ import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { stat } from "node:fs/promises";
 import { entryStats, folderEntries } from "../listing/entries.ts";
-import { lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
+import { ListingDates, lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
 import { virtualBasename } from "../fs/virtual-path.ts";
 import { utf8 } from "../protocol/codec.ts";
 import { FtpError } from "../protocol/reply.ts";
@@ -41,29 +41,37 @@ export function wireName(name: string): string {
   return /[\r\n]/.test(name) ? name.replace(/\r/g, "\r\0").replace(/\n/g, "\0") : name;
 }
 
-function formatEntry(s: Session, format: Format, rawName: string, st: Stats, vpath: string): string {
+function formatEntry(s: Session, format: Format, rawName: string, st: Stats, vpath: string, dates: ListingDates): string {
   const name = wireName(rawName);
   if (format === "NLST") return name;
   if (format === "MLSD") return `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${name}`;
-  return lsLine(name, st);
+  return lsLine(name, st, dates);
 }
+
+/** Lines are sent in pieces of about this many characters: few writes, little memory. */
+const PIECE = 32 * 1024;
 
 /** The listing as a stream of CRLF-terminated lines, produced as the client reads them. */
 async function* listingChunks(s: Session, format: Format, real: string, vpath: string, st: Stats, linePrefix = ""): AsyncGenerator<Buffer> {
   // Names on disk are UTF-8 (Linux); the client gets them in the session's encoding.
   const codec = s.codec;
+  const dates = new ListingDates();
   if (!st.isDirectory()) {
-    yield codec.encode(`${linePrefix}${formatEntry(s, format, virtualBasename(vpath), st, vpath)}\r\n`);
+    yield codec.encode(`${linePrefix}${formatEntry(s, format, virtualBasename(vpath), st, vpath, dates)}\r\n`);
     return;
   }
+  let text = "";
   for await (const batch of folderEntries(real, s.jail!)) {
-    let text = "";
     for (const { name, stats } of batch) {
       const decoded = utf8.decode(name);
-      text += `${linePrefix}${formatEntry(s, format, decoded, stats, `${vpath}/${decoded}`)}\r\n`;
+      text += `${linePrefix}${formatEntry(s, format, decoded, stats, `${vpath}/${decoded}`, dates)}\r\n`;
     }
-    yield codec.encode(text);
+    if (text.length >= PIECE) {
+      yield codec.encode(text);
+      text = "";
+    }
   }
+  if (text) yield codec.encode(text);
 }
 
 async function listOverData(s: Session, format: Format, arg: string): Promise<void> {

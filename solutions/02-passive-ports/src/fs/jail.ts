@@ -16,11 +16,30 @@ import { FtpError } from "../protocol/reply.ts";
 
 export type ResolveMode = "follow" | "parent";
 
+/**
+ * The real path of a home folder, remembered for a second: a burst of logins to one home
+ * (200 anonymous clients at once) resolves it once, not 200 times, and a home the operator
+ * moves is seen again within a second.
+ */
+const homes = new Map<string, { real: Promise<string>; until: number }>();
+const HOME_CACHE_MS = 1000;
+
+function realHome(home: string): Promise<string> {
+  const now = Date.now();
+  const known = homes.get(home);
+  if (known && known.until > now) return known.real;
+  const real = realpath(home);
+  homes.set(home, { real, until: now + HOME_CACHE_MS });
+  real.catch(() => homes.delete(home)); // a missing home is looked up again next time
+  if (homes.size > 10_000) homes.clear(); // many distinct homes: keep the map bounded
+  return real;
+}
+
 export class Jail {
   private constructor(readonly realHome: string) {}
 
   static async open(home: string): Promise<Jail> {
-    return new Jail(await realpath(home));
+    return new Jail(await realHome(home));
   }
 
   contains(realPath: string): boolean {
