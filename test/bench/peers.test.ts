@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { logIssues } from "../../tools/bench/run.ts";
 import { parseOptions, parseSize, QUICK, UsageError } from "../../tools/bench/options.ts";
-import { oursPlan, plan, pyftpdlibPlan, shellLine, vsftpdConfig, withFileLimit, type PlanContext } from "../../tools/bench/peers.ts";
+import { oursClusterPlan, oursPlan, plan, pyftpdlibPlan, shellLine, vsftpdConfig, withFileLimit, type PlanContext } from "../../tools/bench/peers.ts";
 import { parseSmapsRollup, parseStat } from "../../tools/bench/procfs.ts";
 import { summarizeProfile } from "../../tools/bench/profile.ts";
 import { rowTimeoutMs, sizeText } from "../../tools/bench/rows.ts";
@@ -39,6 +39,12 @@ describe("peer command lines", () => {
     expect(nolog.args.slice(-2)).toEqual(["-c", "/tmp/b/run/ours-nolog.ini"]);
     expect(nolog.files).toEqual([{ path: "/tmp/b/run/ours-nolog.ini", content: "[logging]\nenabled = false\n" }]);
     expect(oursPlan(ctx, "ours-logfile").args.slice(-2)).toEqual(["--log-file", "/tmp/b/run/ours-log.jsonl"]);
+  });
+
+  it("ours on both cores: the cluster launcher with 2 workers, the compiled main and the same flags, measured as a process tree", () => {
+    const p = oursClusterPlan({ ...ctx, serverDir: "/repo/dist/bench-server" });
+    expect(p.args).toEqual(["--import", "tsx", "tools/bench/cluster-launcher.ts", "2", "/repo/dist/bench-server/main.js", "-i", "127.0.0.1", "-p", "0", "-d", "/tmp/b/home", "-w", "--max-cons", "0"]);
+    expect(p.forks).toBe(true);
   });
 
   it("ours under --profile: node --cpu-prof before the loader", () => {
@@ -97,7 +103,7 @@ describe("options", () => {
     if (o === "help") throw new Error("help");
     expect(o.params).toMatchObject({ clients: 200, bigBytes: 512 * 2 ** 20, fileBytes: 10 * 2 ** 20, listEntries: 10_000, maxSessions: 1000 });
     expect(o.rounds).toBe(3);
-    expect(o.servers).toEqual(["ours", "pyftpdlib", "vsftpd", "ftp-srv", "ours-nolog", "ours-logfile"]);
+    expect(o.servers).toEqual(["ours", "pyftpdlib", "vsftpd", "ftp-srv", "ours-nolog", "ours-logfile", "ours-cluster"]);
     expect(o.docs).toBe("docs/benchmarks.md");
   });
 

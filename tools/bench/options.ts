@@ -70,7 +70,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     .option("--noop-seconds <s>", "how long the NOOP row runs (default 2; --quick 0.5)", Number)
     .option("--max-sessions <n>", `the many-sessions row, M sessions (default ${FULL.maxSessions}; --quick: 0, skipped)`, positiveInt)
     .option("--servers <list>", `servers to run, in order (default: ${all.join(",")})`, list(all, "server"))
-    .option("--no-logging-variants", "skip ours-nolog and ours-logfile (the logging-cost rows)")
+    .option("--no-logging-variants", "skip ours' variants: ours-nolog and ours-logfile (the logging-cost rows), ours-cluster (both cores)")
     .option("--rows <list>", `measured rows to run (default all: ${MEASURED_ROWS.join(",")})`, list(MEASURED_ROWS, "row"))
     .option("--no-limits", "skip the machine-limit measurements")
     .option("--json <file>", "also write the JSON result here")

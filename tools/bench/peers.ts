@@ -23,7 +23,7 @@ const run = promisify(execFile);
 
 export const SERVER_IDS = ["ours", "pyftpdlib", "vsftpd", "ftp-srv"] as const;
 export type ServerId = (typeof SERVER_IDS)[number];
-export const VARIANT_IDS = ["ours-nolog", "ours-logfile"] as const;
+export const VARIANT_IDS = ["ours-nolog", "ours-logfile", "ours-cluster"] as const;
 export type VariantId = ServerId | (typeof VARIANT_IDS)[number];
 
 export const LABELS: Record<VariantId, string> = {
@@ -33,6 +33,7 @@ export const LABELS: Record<VariantId, string> = {
   "ftp-srv": "ftp-srv",
   "ours-nolog": "ours, no logging",
   "ours-logfile": "ours, console + --log-file",
+  "ours-cluster": "ours, 2 workers (cluster)",
 };
 
 /** The Debian package that provides a peer (for --install-peers). */
@@ -193,12 +194,23 @@ export function vsftpdPlan(ctx: PlanContext): LaunchPlan {
   };
 }
 
+/** Ours in two processes (node:cluster, tools/bench/cluster-launcher.ts), one per core here. */
+export function oursClusterPlan(ctx: PlanContext): LaunchPlan {
+  const one = oursPlan({ ...ctx, profileDir: undefined });
+  const main = ctx.serverDir ? path.join(ctx.serverDir, "main.js") : "final/src/main.ts";
+  const serverArgs = one.args.slice(one.args.indexOf(main) + 1);
+  const args = ["--import", "tsx", "tools/bench/cluster-launcher.ts", "2", main, ...serverArgs];
+  return { ...one, id: "ours-cluster", args, forks: true };
+}
+
 export function plan(id: VariantId, ctx: PlanContext): LaunchPlan {
   switch (id) {
     case "ours":
     case "ours-nolog":
     case "ours-logfile":
       return oursPlan(ctx, id);
+    case "ours-cluster":
+      return oursClusterPlan(ctx);
     case "pyftpdlib":
       return pyftpdlibPlan(ctx);
     case "vsftpd":

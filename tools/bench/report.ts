@@ -112,6 +112,14 @@ function loggingTable(r: RunResult): { header: string[]; rows: string[][] } {
   };
 }
 
+function coresTable(r: RunResult): { header: string[]; rows: string[][] } {
+  const times = (s: Summary | null) => (s ? `${s.median.toFixed(2)}× (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : "–");
+  return {
+    header: ["row (s)", "one process", "2 workers", "speed-up"],
+    rows: (r.summary.cores ?? []).map((c) => [c.label, cell(c.one) || "–", cell(c.two) || "–", times(c.speedup)]),
+  };
+}
+
 /** Server and client CPU seconds during each row (median over rounds): is the client the bottleneck? */
 function cpuTable(r: RunResult): { header: string[]; rows: string[][] } {
   const servers = serverColumns(r);
@@ -202,6 +210,11 @@ export function textReport(r: RunResult): string {
     out.push("", "Logging cost (ours; time per row, cost = per-round ratio to no logging)");
     out.push(textTable([l.header, ...l.rows], 1));
   }
+  if ((r.summary.cores ?? []).length > 0) {
+    const k = coresTable(r);
+    out.push("", "Both cores (ours in one process vs two node:cluster workers; speed-up = per-round time ratio)");
+    out.push(textTable([k.header, ...k.rows], 1));
+  }
   const c = cpuTable(r);
   out.push("", textTable([c.header, ...c.rows], 1));
   out.push("", "Targets");
@@ -286,6 +299,21 @@ export function markdownReport(r: RunResult): string {
     const l = loggingTable(r);
     out.push(markdownTable(l.header, l.rows));
   }
+  if ((r.summary.cores ?? []).length > 0) {
+    out.push("");
+    out.push("## Both cores");
+    out.push("");
+    out.push(
+      "Ours is one Node process: one core runs every session. `tools/bench/cluster-launcher.ts` runs it as two " +
+        "`node:cluster` workers: the primary hands each control connection to a worker in turn, and each worker opens its " +
+        "own passive ports (`listen` with `exclusive: true`), so a session's data connections reach the worker that owns it. " +
+        "It is a measurement, not a server feature: bans, per-address limits and quota counts live in each worker's memory " +
+        "and would need to be shared first. On this 2-core machine the bench client shares the cores too.",
+    );
+    out.push("");
+    const k = coresTable(r);
+    out.push(markdownTable(k.header, k.rows));
+  }
   out.push("");
   out.push("## CPU: server and client");
   out.push("");
@@ -356,7 +384,8 @@ export const METHOD = [
   "A client that gets no greeting within 2 s of its TCP handshake connects again (up to 5 times): when a connect storm " +
     "overflows a small listen backlog (vsftpd's is 32), SYN cookies complete the handshake for the client while the server " +
     "keeps no trace of it, and the client would wait forever. Such cells are marked * and the reconnects are listed.",
-  "The logging-cost rows run ours twice more per round, after the peers: with logging off and with a JSON log file too.",
+  "The logging-cost rows run ours twice more per round, after the peers: with logging off and with a JSON log file too; " +
+    "then ours as two cluster workers (the both-cores rows).",
   "Every row has a timeout; a row that errs or times out says so in its cell, and the rest of the round goes on. Servers " +
     "run in their own process group and are killed with it.",
 ];

@@ -79,6 +79,16 @@ export interface LoggingLine {
   logfileCost: Summary | null;
 }
 
+/** Ours in one process against ours in two (node:cluster): the concurrent rows. */
+export interface CoresLine {
+  row: string;
+  label: string;
+  one: Summary | null;
+  two: Summary | null;
+  /** Per-round time ratios, one process ÷ two (1.6 = 1.6 times as fast with both cores). */
+  speedup: Summary | null;
+}
+
 export type TargetStatus = "pass" | "fail" | "close" | "n/a";
 
 export interface TargetLine {
@@ -97,5 +107,7 @@ export interface RunSummary {
   limits: Partial<Record<LimitId | "file-best", Summary | null>>;
   fractions: FractionLine[];
   logging: LoggingLine[];
+  /** Absent in results saved before the cluster variant existed. */
+  cores?: CoresLine[];
   targets: TargetLine[];
 }

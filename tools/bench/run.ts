@@ -12,7 +12,7 @@ import { CHUNK } from "./ftp-client.ts";
 import { measureLimits, type LimitId, type LimitResult } from "./limits.ts";
 import { describeMachine } from "./machine.ts";
 import type { BenchOptions } from "./options.ts";
-import { detectPeers, installPeers, plan, shellLine, withFileLimit, type ServerId, type VariantId } from "./peers.ts";
+import { detectPeers, installPeers, plan, shellLine, VARIANT_IDS, withFileLimit, type ServerId, type VariantId } from "./peers.ts";
 import { readProfile } from "./profile.ts";
 import type { PeerRecord, ProfileSummary, RoundRecord, RunResult } from "./result.ts";
 import { LOGGING_ROWS, measureServer } from "./rows.ts";
@@ -180,7 +180,8 @@ export async function runBench(o: BenchOptions, repoRoot: string, say: (line: st
         running.add(server);
         let cells;
         try {
-          const rows = id === "ours-nolog" || id === "ours-logfile" ? o.rows.filter((r) => LOGGING_ROWS.includes(r)) : o.rows;
+          // Ours' variants run only the rows they are compared on (the concurrent ones).
+          const rows = (VARIANT_IDS as readonly string[]).includes(id) ? o.rows.filter((r) => LOGGING_ROWS.includes(r)) : o.rows;
           cells = await measureServer(server, {
             params: p,
             files: { home, big: "big.bin", file: "file.bin", listDir: "list", uploads: "bench", tag: `${id}-r${round}` },

@@ -5,7 +5,7 @@
 
 import { LIMIT_IDS, type LimitId, type LimitResult } from "./limits.ts";
 import { SERVER_IDS, type ServerId, type VariantId } from "./peers.ts";
-import type { FractionLine, LoggingLine, RoundRecord, RunSummary } from "./result.ts";
+import type { CoresLine, FractionLine, LoggingLine, RoundRecord, RunSummary } from "./result.ts";
 import { LOGGING_ROWS, rowMeta, type RowParams } from "./rows.ts";
 import { roundAdvantage, roundFraction, summarize, type Summary } from "./stats.ts";
 import { evaluateTargets } from "./targets.ts";
@@ -110,6 +110,17 @@ export function summarizeRun(input: SummaryInput): RunSummary {
     }
   }
 
-  const partial = { values, errors, advantages, limits, fractions, logging };
+  const cores: CoresLine[] = [];
+  if (servers.includes("ours-cluster") && servers.includes("ours")) {
+    for (const row of LOGGING_ROWS) {
+      const meta = rows.find((r) => r.id === row)!;
+      const one = series("ours", row);
+      const two = series("ours-cluster", row);
+      // a time ratio: one process ÷ two ("lower" makes advantage() divide the second by the first)
+      cores.push({ row, label: meta.label, one: summarize(one), two: summarize(two), speedup: roundAdvantage(two, one, "lower") });
+    }
+  }
+
+  const partial = { values, errors, advantages, limits, fractions, logging, cores };
   return { ...partial, targets: evaluateTargets(partial, params, servers, input.missing ?? []) };
 }

@@ -12,7 +12,7 @@
 
 import type { FileHandle } from "node:fs/promises";
 import type { OnReadOpts, Socket } from "node:net";
-import { giveBack, takeBuffer } from "./buffer-pool.ts";
+import { transferBuffers } from "./buffer-pool.ts";
 
 /** A half with less room than this is written out: tiny reads would mean many system calls. */
 const MIN_ROOM = 16 * 1024;
@@ -94,14 +94,16 @@ export class FileReceiver {
   /** Gives the buffer back (after finished() settled, or when it never ran). Idempotent. */
   release(): void {
     if (!this.buffer || this.writing) return;
-    giveBack(this.buffer);
+    transferBuffers.giveBack(this.buffer);
+    transferBuffers.end();
     this.buffer = null;
     this.halves = [];
   }
 
   private nextBuffer(): Buffer {
     if (!this.buffer) {
-      this.buffer = takeBuffer();
+      transferBuffers.begin();
+      this.buffer = transferBuffers.borrow();
       const half = this.buffer.length / 2;
       this.halves = [this.buffer.subarray(0, half), this.buffer.subarray(half)];
     }
