@@ -371,7 +371,9 @@ export const METHOD = [
     "Ours runs compiled (`npm run build`, then `node dist/…/main.js`), as an operator runs it; `--from-source` runs it through tsx.",
   "Before the rows, every server gets the same warm-up: 100 sessions at once log in, NOOP, LIST and QUIT, twice. The rows then " +
     "measure a server in its steady state (for ours and ftp-srv: after Node's JIT compiled the paths every session takes); " +
-    "idle memory is read before the warm-up.",
+    "idle memory is read before the warm-up. Before each server starts, the bench writes and deletes a file as big as the " +
+    "big upload, so that every server uploads into page-cache memory just freed (on a virtual machine, memory the guest " +
+    "never touched costs several times more to fill, and the first server of a round paid for it).",
   "The load client is one Node process with raw sockets: downloads are counted into one shared 1 MiB buffer (no allocation " +
     "per read), uploads write one immutable 1 MiB chunk repeatedly with backpressure. Its CPU is reported beside the server's.",
   "Throughput rows time one transfer from PASV to the 226 reply. Concurrent rows start all N at once and time until the " +
