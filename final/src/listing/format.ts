@@ -63,7 +63,7 @@ export class ListingDates {
   }
 }
 
-export function lsLine(name: string, st: Stats, dates = new ListingDates()): string {
+export function lsLine(name: string, st: Stats, dates: ListingDates): string {
   const size = String(st.size).padStart(12, " ");
   return `${typeChar(st)}${modeString(st.mode)} ${String(st.nlink).padStart(3, " ")} ftp      ftp      ${size} ${dates.of(st.mtimeMs)} ${name}`;
 }

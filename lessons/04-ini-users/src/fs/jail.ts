@@ -30,7 +30,10 @@ function realHome(home: string): Promise<string> {
   if (known && known.until > now) return known.real;
   const real = realpath(home);
   homes.set(home, { real, until: now + HOME_CACHE_MS });
-  real.catch(() => homes.delete(home)); // a missing home is looked up again next time
+  // A missing home is looked up again next time (unless a newer lookup already replaced it).
+  real.catch(() => {
+    if (homes.get(home)?.real === real) homes.delete(home);
+  });
   if (homes.size > 10_000) homes.clear(); // many distinct homes: keep the map bounded
   return real;
 }
