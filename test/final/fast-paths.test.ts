@@ -180,3 +180,40 @@ describe("fast paths: a client that vanishes mid-upload", () => {
     expectBytes(ctx.root.read("after.bin"), next, { what: "the upload after the vanished one" });
   });
 });
+
+describe("fast paths: downloads nobody reads do not hold up the others", () => {
+  const ctx = useServer({ args: ["-w", "--max-cons", "0", "--max-cons-per-ip", "0"] });
+
+  // Downloads take turns to read from disk (at most 8 at once). A turn must end with the
+  // read, not with the write to the client: else 8 clients that stop reading would stop
+  // every download on the server.
+  it("12 downloads whose clients stop reading stay stuck (426 when cut), and 4 others complete byte-exact meanwhile", async () => {
+    fs.writeFileSync(ctx.root.path("big.bin"), patterned(48 * MiB, 800));
+    const small = patterned(3 * MiB + 5, 801);
+    fs.writeFileSync(ctx.root.path("small.bin"), small);
+    const stuck = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const ftp = await ctx.login();
+        await ftp.sendExpect("TYPE I", 200);
+        const ds = await ftp.openPassiveData("PASV");
+        ds.socket.pause(); // reads nothing: the kernel's buffers fill, then the server's writes wait
+        await ftp.sendExpect("RETR big.bin", [125, 150]);
+        return { ftp, ds };
+      }),
+    );
+    await sleep(300);
+    const others = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const ftp = await ctx.login();
+        await ftp.sendExpect("TYPE I", 200);
+        return (await download(ftp, "RETR small.bin")).data;
+      }),
+    );
+    others.forEach((got, i) => expect(sha(got), `download ${i} of small.bin`).toBe(sha(small)));
+    for (const { ftp, ds } of stuck) {
+      ds.socket.destroy();
+      expectCode(await ftp.readReply(), 426, ftp.context("a download whose client never read, cut by the client"));
+      await ftp.sendExpect("NOOP", 200);
+    }
+  });
+});

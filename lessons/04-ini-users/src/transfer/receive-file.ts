@@ -10,6 +10,7 @@
 // The usual way, a socket's 'data' events piped to a file stream, gets a fresh 64 KiB buffer
 // for every read; allocating and collecting those cost more CPU than writing the file.
 
+import { write } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { OnReadOpts, Socket } from "node:net";
 import { transferBuffers } from "./buffer-pool.ts";
@@ -137,25 +138,22 @@ export class FileReceiver {
     const block = this.queue.shift();
     if (!block) return this.check();
     this.writing = true;
-    writeAll(this.file, this.halves[block.half]!, block.length, block.position).then(
-      () => {
-        this.writing = false;
-        this.written += block.length;
-        this.busy[block.half] = false;
-        if (this.paused && !this.busy[this.current]) {
-          this.paused = false;
-          this.socket?.resume();
-        }
-        this.pump();
-      },
-      (err: Error) => {
-        this.writing = false;
+    writeAll(this.file.fd, this.halves[block.half]!, block.length, block.position, (err) => {
+      this.writing = false;
+      if (err) {
         this.writeError = err; // disk full, I/O error: stop reading, report it
         this.queue.length = 0;
         this.socket?.destroy();
-        this.check();
-      },
-    );
+        return this.check();
+      }
+      this.written += block.length;
+      this.busy[block.half] = false;
+      if (this.paused && !this.busy[this.current]) {
+        this.paused = false;
+        this.socket?.resume();
+      }
+      this.pump();
+    });
   }
 
   private check(): void {
@@ -174,13 +172,21 @@ export class FileReceiver {
   }
 }
 
-async function writeAll(file: FileHandle, buffer: Buffer, length: number, position: number | null): Promise<void> {
-  let done = 0;
-  while (done < length) {
-    const { bytesWritten } = await file.write(buffer, done, length - done, position === null ? null : position + done);
-    if (bytesWritten === 0) throw Object.assign(new Error("the file took no bytes"), { code: "EIO" });
-    done += bytesWritten;
-  }
+/**
+ * Writes `length` bytes of `buffer` at `position` (null: at the end), then calls `done`.
+ * Callbacks, not FileHandle's promises: with 200 uploads at once the promise per write was a
+ * fifth of the server's time and most of its garbage.
+ */
+function writeAll(fd: number, buffer: Buffer, length: number, position: number | null, done: (err: Error | null) => void): void {
+  let written = 0;
+  const next = (err: Error | null, bytesWritten: number): void => {
+    if (err) return done(err);
+    if (bytesWritten === 0) return done(Object.assign(new Error("the file took no bytes"), { code: "EIO" }));
+    written += bytesWritten;
+    if (written === length) return done(null);
+    write(fd, buffer, written, length - written, position === null ? null : position + written, next);
+  };
+  write(fd, buffer, 0, length, position, next);
 }
 
 function prematureClose(): Error {

@@ -1,50 +1,100 @@
 // Sending a file over the data connection as fast as the machine allows, for the common case
-// (binary, no speed limit): borrow a buffer, read a chunk of the file into it, hand it to the
-// socket, give the buffer back once the socket has taken it, and again.
+// (binary, no speed limit): wait for a turn to read, read a chunk of the file into a pooled
+// buffer, hand it to the socket, give the buffer back once the socket has taken it, and again.
 //
 //   sendFile(handle, 0, socket)   ->  every byte of the file, then the socket is ended
 //
 // A stream pipeline allocates a fresh buffer for every chunk, which costs more CPU (garbage
 // collection) than the copy itself. The buffers come from a pool shared by all transfers
-// (buffer-pool.ts): 4 MiB chunks for a lone download, smaller ones as more run, and memory
-// stays flat however many clients download at once.
+// (buffer-pool.ts), and the loop runs on plain callbacks: a promise per chunk is garbage too,
+// and with 200 downloads at once that garbage was most of the server's memory peak.
 
+import { read } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { Socket } from "node:net";
 import { transferBuffers } from "./buffer-pool.ts";
 
-function write(socket: Socket, chunk: Buffer): Promise<void> {
-  // The callback comes once the bytes are handed to the system: then the buffer is free again.
-  return new Promise((resolve, reject) => socket.write(chunk, (err) => (err ? reject(err) : resolve())));
+export function sendFile(handle: FileHandle, start: number, socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => new FileSender(handle.fd, start, socket, resolve, reject).next());
 }
 
-function end(socket: Socket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.end(() => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
-}
+/**
+ * One download's loop: next() -> a read turn -> read -> write -> next(). The file handle stays
+ * open until the promise settles, which is never while a read is on its way (ABOR closes the
+ * file only after that: a read on a closed, reused descriptor would send another file).
+ */
+class FileSender {
+  private buffer: Buffer | null = null;
 
-export async function sendFile(handle: FileHandle, start: number, socket: Socket): Promise<void> {
-  transferBuffers.begin();
-  try {
-    let position = start;
-    for (;;) {
-      const buffer = transferBuffers.borrow();
-      try {
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-        if (bytesRead === 0) break;
-        position += bytesRead;
-        await write(socket, buffer.subarray(0, bytesRead));
-      } finally {
-        transferBuffers.giveBack(buffer);
-      }
-    }
-    await end(socket);
-  } finally {
-    transferBuffers.end();
+  constructor(
+    private readonly fd: number,
+    private position: number,
+    private readonly socket: Socket,
+    private readonly resolve: () => void,
+    private readonly reject: (err: Error) => void,
+  ) {
+    transferBuffers.begin();
   }
+
+  next(): void {
+    if (this.socket.destroyed) return this.fail(this.socket.errored ?? destroyed());
+    transferBuffers.readTurn(this.startRead);
+  }
+
+  private readonly startRead = (buffer: Buffer): void => {
+    this.buffer = buffer;
+    read(this.fd, buffer, 0, buffer.length, this.position, this.afterRead);
+  };
+
+  private readonly afterRead = (err: Error | null, bytesRead: number): void => {
+    transferBuffers.readDone();
+    const buffer = this.buffer!;
+    if (err || bytesRead === 0) {
+      this.giveBack();
+      if (err) return this.fail(err);
+      return this.end();
+    }
+    this.position += bytesRead;
+    // The callback comes once the system has the bytes: then the buffer is free again.
+    this.socket.write(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), this.afterWrite);
+  };
+
+  private readonly afterWrite = (err?: Error | null): void => {
+    this.giveBack();
+    if (err) return this.fail(err);
+    this.next();
+  };
+
+  private giveBack(): void {
+    if (this.buffer) transferBuffers.giveBack(this.buffer);
+    this.buffer = null;
+  }
+
+  private end(): void {
+    const { socket } = this;
+    const onError = (err: Error) => this.fail(err);
+    socket.once("error", onError);
+    socket.end(() => {
+      socket.off("error", onError);
+      this.settle(null);
+    });
+  }
+
+  private fail(err: Error): void {
+    this.settle(err);
+  }
+
+  private settled = false;
+
+  private settle(err: Error | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    transferBuffers.end();
+    if (err) this.reject(err);
+    else this.resolve();
+  }
+}
+
+function destroyed(): Error {
+  return Object.assign(new Error("the data connection was closed"), { code: "ERR_STREAM_DESTROYED" });
 }
