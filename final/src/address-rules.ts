@@ -34,6 +34,7 @@ export function isNetwork(text: string): boolean {
 }
 
 function matches(ip: string, networks: readonly Cidr[]): boolean {
+  if (networks.length === 0) return false; // the usual case: no parsing for every connection
   if (!ipaddr.isValid(ip)) return false;
   const address = ipaddr.process(ip); // "::ffff:10.0.0.1" counts as 10.0.0.1
   return networks.some(([network, bits]) => address.kind() === network.kind() && address.match(network, bits));

@@ -190,4 +190,25 @@ describe.concurrent("config: connection settings", () => {
       }
     });
   });
+
+  it("idle_timeout = 1: a command every 0.6 s keeps the session for 2.4 s; the 421 comes about 1 s after the last one", async ({ expect }) => {
+    const ini = "[users]\nusers_file = users.txt\n[limits]\nidle_timeout = 1\n";
+    await withConfig(ini, FILES, async ({ server }) => {
+      const ctl = await Ctl.connect(server.port);
+      try {
+        await ctl.login("anna", "s3cret");
+        for (let i = 1; i <= 4; i++) {
+          await sleep(600);
+          await ctl.expect("NOOP", 200, `NOOP ${i}, 0.6 s after the one before: the idle clock starts again at each command`);
+        }
+        const t0 = performance.now();
+        const r = await ctl.next(6000, "the idle-timeout 421");
+        const waited = performance.now() - t0;
+        ctl.check(r, 421, "a second after the last NOOP, 421", "Idle timeout");
+        expect(waited, "the 421 counts from the last command, not from the login").toBeGreaterThanOrEqual(800);
+      } finally {
+        ctl.destroy();
+      }
+    });
+  });
 });

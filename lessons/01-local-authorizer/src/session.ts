@@ -78,6 +78,8 @@ export class Session {
   private closed = false;
   private inputHolds = 0;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** When the session last became idle (nothing queued, nothing running); null while it works. */
+  private idleSince: number | null = null;
   private finalReplies = 0;
   private current: CommandSpec | null = null;
 
@@ -100,7 +102,7 @@ export class Session {
     control.on("close", () => this.onClosed());
     this.log("info", "connected", { remote: this.remoteIp });
     this.reply(220, this.options.banner);
-    this.armIdleTimer();
+    this.becameIdle();
   }
 
   /** Commands come from this socket (the TCP one, or the TLS one after AUTH TLS). */
@@ -143,7 +145,7 @@ export class Session {
   // ---- reading commands ------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
-    this.clearIdleTimer();
+    this.idleSince = null;
     for (const event of this.reader.push(chunk)) {
       if (event.kind === "line" && this.transfer && this.isUrgent(event.bytes)) {
         void this.execute(event);
@@ -175,7 +177,7 @@ export class Session {
       if (this.control.writableNeedDrain && !this.closed) await this.drained();
     }
     this.busy = false;
-    this.armIdleTimer();
+    this.becameIdle();
   }
 
   private drained(): Promise<void> {
@@ -369,15 +371,32 @@ export class Session {
 
   // ---- timers and closing ----------------------------------------------------------------
 
-  private armIdleTimer(): void {
-    this.clearIdleTimer();
+  /**
+   * The idle clock starts now. Its timer is set once and, when it fires, looks at how long the
+   * session has really been idle: re-setting a timer for every command cost a tenth of a login.
+   */
+  private becameIdle(): void {
     if (this.closed || this.busy || this.transfer || !this.options.idleTimeoutSec) return;
-    this.idleTimer = setTimeout(() => {
-      this.log("info", "idle timeout", { seconds: this.options.idleTimeoutSec });
-      this.close(421, `Idle timeout (${this.options.idleTimeoutSec} seconds); closing control connection.`);
-    }, this.options.idleTimeoutSec * 1000);
+    this.idleSince = Date.now();
+    if (!this.idleTimer) this.setIdleTimer(this.options.idleTimeoutSec * 1000);
+  }
+
+  private setIdleTimer(ms: number): void {
+    this.idleTimer = setTimeout(this.idleCheck, ms);
     this.idleTimer.unref();
   }
+
+  private readonly idleCheck = (): void => {
+    this.idleTimer = null;
+    if (this.closed) return;
+    const limitMs = this.options.idleTimeoutSec * 1000;
+    // Working (a command or a transfer): look again a whole timeout later; becameIdle() restarts the clock.
+    if (this.idleSince === null || this.busy || this.transfer) return this.setIdleTimer(limitMs);
+    const left = this.idleSince + limitMs - Date.now();
+    if (left > 0) return this.setIdleTimer(left);
+    this.log("info", "idle timeout", { seconds: this.options.idleTimeoutSec });
+    this.close(421, `Idle timeout (${this.options.idleTimeoutSec} seconds); closing control connection.`);
+  };
 
   private clearIdleTimer(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);

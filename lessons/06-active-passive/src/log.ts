@@ -24,13 +24,18 @@ export interface Logger {
 
 export const silentLogger: Logger = { enabled: () => false, log: () => {}, flush: () => {} };
 
-/** "k=v k2=\"with space\"" */
+/** "k=v k2=\"with space\"" (a plain loop: this runs for every line of every session) */
 function formatFields(fields: Record<string, unknown>): string {
-  return Object.entries(fields)
-    .filter(([k, v]) => v !== undefined && k !== "level" && k !== "time" && k !== "msg")
-    .map(([k, v]) => `${k}=${typeof v === "string" && (v === "" || /[\s"=]/.test(v)) ? JSON.stringify(v) : String(v)}`)
-    .join(" ");
+  let text = "";
+  for (const key in fields) {
+    const value = fields[key];
+    if (value === undefined || key === "level" || key === "time" || key === "msg") continue;
+    const shown = typeof value === "string" && (value === "" || NEEDS_QUOTES.test(value)) ? JSON.stringify(value) : String(value);
+    text += text ? ` ${key}=${shown}` : `${key}=${shown}`;
+  }
+  return text;
 }
+const NEEDS_QUOTES = /[\s"=]/;
 
 /**
  * One readable console line, formatted straight from the event (not by parsing pino's JSON
