@@ -19,7 +19,9 @@ import { SEED, seededBytes, sleep, startLogged, stderrComplaints, type LoggedSer
 const USER = "anna";
 const PASSWORD = "pw-for-anna";
 const RATE = 256 * 1024; // bytes per second for downloads (and listings)
-const ENTRIES = 1500;
+// Big enough that a listing outlasts what the server reads ahead (a piece or three of 32 KiB):
+// at RATE it takes over a second, so the changes below happen while it is under way.
+const ENTRIES = 5000;
 
 let root: TempRoot;
 let logged: LoggedServer;

@@ -369,7 +369,7 @@ export const METHOD = [
     "through `sh -c 'ulimit -n …; exec …'` so that many sessions fit. Each round starts each server fresh, in the order ours, " +
     "pyftpdlib, vsftpd, ftp-srv (then ours without logging and with a log file), after measuring the machine limits. " +
     "Ours runs compiled (`npm run build`, then `node dist/…/main.js`), as an operator runs it; `--from-source` runs it through tsx.",
-  "Before the rows, every server gets the same warm-up: 100 sessions at once log in, NOOP, LIST and QUIT, five times. The rows then " +
+  "Before the rows, every server gets the same warm-up: 100 sessions at once log in, NOOP, LIST and QUIT, twice; then 600 more sessions, 10 at a time, log in, NOOP and QUIT. The rows then " +
     "measure a server in its steady state (for ours and ftp-srv: after Node's JIT compiled the paths every session takes); " +
     "idle memory is read before the warm-up. Before each server starts, the bench writes and deletes a file as big as the " +
     "big upload, so that every server uploads into page-cache memory just freed (on a virtual machine, memory the guest " +

@@ -1,5 +1,5 @@
 // The measurements, pyftpdlib's ftpbench rows plus ours, all against one running server, in
-// this order (after the idle memory and a warm-up of 5 × 100 sessions):
+// this order (after the idle memory and a warm-up of 2 bursts of 100 sessions and 600 more, 10 at a time):
 //
 //   login_n                 N clients connect and log in at once (s); then memory with N idle
 //   stor_idle / retr_idle   one big file up / down while the N idle sessions stay connected
@@ -133,9 +133,10 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
-/** Sessions of the warm-up burst, and how many bursts before the rows. */
+/** Sessions of each of the two warm-up bursts; then waves of a few sessions, for the JIT. */
 const WARM_UP_SESSIONS = 100;
-const WARM_UP_PASSES = 5;
+const WARM_UP_WAVES = 60;
+const WARM_UP_WAVE_SESSIONS = 10;
 
 /** Where the rows find their files: in the served home, and the name of the upload folder. */
 export interface RowFiles {
@@ -264,7 +265,9 @@ export async function measureServer(server: RunningServer, o: MeasureOptions): P
   const bigTimeout = rowTimeoutMs(p.bigBytes, 1, o.timeoutScale);
 
   // A warm-up, the same for every server: WARM_UP_SESSIONS sessions at once touch the common
-  // paths (login, NOOP, PASV, LIST, QUIT), WARM_UP_PASSES times. The rows then measure a
+  // paths (login, NOOP, PASV, LIST, QUIT), twice; then 600 more sessions, 10 at a time, log in,
+  // NOOP and QUIT (10 at a time: vsftpd's small listen backlog makes a burst of 100 wait for
+  // SYN retries, 30 s a burst here). The rows then measure a
   // server in its steady state, as one that has been running for a while is: lazy loading
   // done, and a JIT (Node's, for ours and ftp-srv) has compiled the paths every session takes.
   // Measured on ours: a single warm-up session left the login path interpreted during the
@@ -272,16 +275,18 @@ export async function measureServer(server: RunningServer, o: MeasureOptions): P
   // logins, falling to 35-45 ms (pyftpdlib's figure) only after about 1,500 sessions.
   {
     const t = new Tracker();
-    const warmOne = async () => {
+    const warmOne = async (list: boolean) => {
       const c = await session(t);
       await c.cmd("NOOP", [200]);
-      await retrieve(c, f.uploads, t, "LIST");
+      if (list) await retrieve(c, f.uploads, t, "LIST");
       await c.quit();
     };
     const warmUp = async () => {
-      for (let pass = 0; pass < WARM_UP_PASSES; pass++) await Promise.all(Array.from({ length: Math.min(p.clients, WARM_UP_SESSIONS) }, warmOne));
+      const burst = Math.min(p.clients, WARM_UP_SESSIONS);
+      for (let pass = 0; pass < 2; pass++) await Promise.all(Array.from({ length: burst }, () => warmOne(true)));
+      for (let wave = 0; wave < WARM_UP_WAVES; wave++) await Promise.all(Array.from({ length: WARM_UP_WAVE_SESSIONS }, () => warmOne(false)));
     };
-    await bounded(warmUp(), WARM_UP_PASSES * rowTimeoutMs(0, Math.min(p.clients, WARM_UP_SESSIONS), o.timeoutScale), [t], "warm-up").catch(() => {
+    await bounded(warmUp(), 3 * rowTimeoutMs(0, Math.min(p.clients, WARM_UP_SESSIONS), o.timeoutScale), [t], "warm-up").catch(() => {
       /* the rows will say what is wrong */
     });
     t.abort(new Error("warm-up over"));

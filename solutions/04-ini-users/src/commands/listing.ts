@@ -80,7 +80,8 @@ async function listOverData(s: Session, format: Format, arg: string): Promise<vo
   const st = await stat(real);
   if (format === "MLSD" && !st.isDirectory()) throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
   await s.runTransfer(format, vpath, `listing ${vpath}.`, (socket) =>
-    pipeline([Readable.from(listingChunks(s, format, real, vpath, st)), ...s.throttle("download"), socket as Writable]),
+    // One piece read ahead, no more: the folder is walked as fast as the client takes the listing.
+    pipeline([Readable.from(listingChunks(s, format, real, vpath, st), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
   );
 }
 
