@@ -26,8 +26,11 @@ export interface Entry {
 /** Names stat'ed at once: enough to keep the thread pool busy, few enough to start sending soon. */
 const BATCH = 64;
 
-export async function* folderEntries(real: string, jail: Jail): AsyncGenerator<Entry[]> {
-  const local = await isLocalDisk(real);
+/** How to walk: by the file system ("auto"), or one way for sure (tests compare the two). */
+export type Walk = "auto" | "slices" | "thread-pool";
+
+export async function* folderEntries(real: string, jail: Jail, walk: Walk = "auto"): AsyncGenerator<Entry[]> {
+  const local = walk === "auto" ? await isLocalDisk(real) : walk === "slices";
   // Names as bytes: a name that is not valid UTF-8 is still listed (the codec decides).
   const dir = await opendir(real, { encoding: "buffer" as BufferEncoding, bufferSize: 256 });
   const prefix = Buffer.from(real.endsWith("/") ? real : `${real}/`);

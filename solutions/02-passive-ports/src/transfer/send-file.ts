@@ -74,9 +74,10 @@ class FileSender {
     const { socket } = this;
     const onError = (err: Error) => this.fail(err);
     socket.once("error", onError);
-    socket.end(() => {
+    // The callback gets an error when the socket is destroyed before all was sent (ABOR).
+    socket.end((err?: Error | null) => {
       socket.off("error", onError);
-      this.settle(null);
+      this.settle(err ?? null);
     });
   }
 
