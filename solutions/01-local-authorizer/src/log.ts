@@ -49,7 +49,8 @@ function consoleLine(level: Level, message: string, fields: Fields | undefined):
 /**
  * Console lines gathered and written together: at most 20 ms late, or at once when 16 KiB
  * are waiting. A burst of 200 logins makes 600 lines; a system call for each cost as much as
- * the replies to the clients, and one per turn of the event loop still a tenth of a login.
+ * the replies to the clients, and one per turn of the event loop was still a write for every
+ * few lines.
  * Whatever is still gathered is written before the process exits (also after a crash).
  */
 function batchedStderr(): { write(line: string): void; flush(): void } {
