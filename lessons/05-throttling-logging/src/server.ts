@@ -83,11 +83,18 @@ export class FtpServer implements SessionHost {
   }
 }
 
+/**
+ * Connections the system may hold before we accept them. Node's default (511) overflowed
+ * when 1,000 clients connected at once: the rest waited a second for their SYN to be sent
+ * again. Linux caps this at net.core.somaxconn (4096 on current kernels).
+ */
+const LISTEN_BACKLOG = 4096;
+
 /** Listens, and says on which address and port (port 0: the one the system chose). */
 function listenOn(server: Server, host: string, port: number): Promise<{ host: string; port: number }> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ host, port }, () => {
+    server.listen({ host, port, backlog: LISTEN_BACKLOG }, () => {
       server.off("error", reject);
       const address = server.address();
       if (!address || typeof address === "string") return reject(new Error("no address"));
