@@ -104,7 +104,7 @@ export class FileReceiver {
   private nextBuffer(): Buffer {
     if (!this.buffer) {
       transferBuffers.begin();
-      this.buffer = transferBuffers.borrow();
+      this.buffer = transferBuffers.borrowForUpload();
       const half = this.buffer.length / 2;
       this.halves = [this.buffer.subarray(0, half), this.buffer.subarray(half)];
     }
