@@ -12,6 +12,7 @@
 import { read } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import type { Socket } from "node:net";
+import { finished } from "node:stream";
 import { transferBuffers } from "./buffer-pool.ts";
 
 export function sendFile(handle: FileHandle, start: number, socket: Socket): Promise<void> {
@@ -72,11 +73,13 @@ class FileSender {
 
   private end(): void {
     const { socket } = this;
-    const onError = (err: Error) => this.fail(err);
-    socket.once("error", onError);
-    // The callback gets an error when the socket is destroyed before all was sent (ABOR).
-    socket.end((err?: Error | null) => {
-      socket.off("error", onError);
+    // ABOR may have closed the socket while the last read was on its way: end()'s callback
+    // would then never come (the transfer hung with no reply; curl caught it in CI).
+    if (socket.destroyed) return this.fail(socket.errored ?? destroyed());
+    socket.end();
+    // finished() also reports a socket destroyed or reset while the end is on its way.
+    const cleanup = finished(socket, { readable: false }, (err) => {
+      cleanup();
       this.settle(err ?? null);
     });
   }
