@@ -64,18 +64,21 @@ class BufferPool {
     }
   }
 
-  /** The size for the next buffer: the budget shared by the running transfers, a power of two. */
-  size(): number {
+  /** The biggest power of two (4 MiB down to 64 KiB) that `count` buffers share in half the budget. */
+  private share(count: number): number {
     let size = MAX_SIZE;
-    while (size > MIN_SIZE && size * Math.max(1, this.running) > BUDGET / 2) size /= 2;
+    while (size > MIN_SIZE && size * Math.max(1, count) > BUDGET / 2) size /= 2;
     return size;
   }
 
-  /** The size of a download's read: the budget's half shared by the reads that may run at once. */
-  readSize(): number {
-    let size = MAX_SIZE;
-    while (size > MIN_SIZE && size * Math.min(READ_TURNS, Math.max(1, this.running)) > BUDGET / 2) size /= 2;
-    return size;
+  /** An upload's buffer size: half the budget shared by the running transfers. */
+  private uploadSize(): number {
+    return this.share(this.running);
+  }
+
+  /** A download's read size: half the budget shared by the reads that may run at once. */
+  private readSize(): number {
+    return this.share(Math.min(READ_TURNS, this.running));
   }
 
   /**
@@ -88,18 +91,33 @@ class BufferPool {
       return;
     }
     this.reading++;
-    use(this.borrow(this.readSize()));
+    use(this.lend(this.readSize(), BUDGET));
   }
 
   /** A read is over: the next download waiting gets its turn. */
   readDone(): void {
     const next = this.waiting.shift();
-    if (next) next(this.borrow(this.readSize()));
+    if (next) next(this.lend(this.readSize(), BUDGET));
     else this.reading--;
   }
 
-  /** A buffer now, of the running size (or the one asked for), even past the budget. */
-  take(size = this.size()): Buffer {
+  /**
+   * An upload's buffer, held for its whole run, within half the budget. The uploads of a burst
+   * start one after another, and the first ones would otherwise take 4 MiB each and keep it
+   * while 200 others run (measured: 28 MiB of buffers under 200 uploads, 20 MiB with this).
+   */
+  borrowForUpload(): Buffer {
+    return this.lend(this.uploadSize(), BUDGET / 2);
+  }
+
+  /**
+   * A buffer of `size` while no more than `limit` is lent with it, else the smallest. Never a
+   * wait: a client that stops reading keeps its buffer until the data timeout, and such
+   * clients must not hold up everyone else. So memory stays within the budget plus 64 KiB for
+   * each transfer past it.
+   */
+  private lend(size: number, limit: number): Buffer {
+    if (this.lent + size > limit) size = MIN_SIZE;
     this.lent += size;
     const reused = this.spare.get(size)?.pop();
     if (reused) {
@@ -109,34 +127,13 @@ class BufferPool {
     return Buffer.allocUnsafeSlow(size);
   }
 
-  /**
-   * The buffer for the next chunk of a download (or for an upload, for its whole run): of the
-   * running size while the budget has room, else the smallest. Never a wait: a client that
-   * stops reading keeps its buffer until the data timeout, and such clients must not hold up
-   * everyone else. So memory stays within the budget plus 64 KiB for each transfer past it.
-   */
-  borrow(size = this.size()): Buffer {
-    return this.lent + size <= BUDGET ? this.take(size) : this.take(MIN_SIZE);
-  }
-
-  /**
-   * An upload's buffer, held for its whole run: of the running size while less than half the
-   * budget is lent, else the smallest. The uploads of a burst start one after another, and the
-   * first ones would otherwise take 4 MiB each and keep it while 200 others run (measured:
-   * 28 MiB of buffers under 200 uploads, 20 MiB with this).
-   */
-  borrowForUpload(): Buffer {
-    const size = this.size();
-    return this.lent + size <= BUDGET / 2 ? this.take(size) : this.take(MIN_SIZE);
-  }
-
-  /** Returns a buffer from take() or borrow(); it must not be used afterwards. */
+  /** Returns a buffer from readTurn() or borrowForUpload(); it must not be used afterwards. */
   giveBack(buffer: Buffer): void {
     this.lent -= buffer.length;
     // Kept for the next chunks, so that a steady load allocates nothing: garbage buffers
     // pile up faster than the collector frees them (measured: 100 MiB under 200 downloads).
     // Only sizes in use now: a 4 MiB buffer from a quieter moment is no use to 200 transfers.
-    if (buffer.length !== this.size() && buffer.length !== this.readSize() && buffer.length !== MIN_SIZE) return;
+    if (buffer.length !== this.uploadSize() && buffer.length !== this.readSize() && buffer.length !== MIN_SIZE) return;
     if (this.spareBytes + buffer.length > SPARE_LIMIT) return;
     const list = this.spare.get(buffer.length) ?? [];
     list.push(buffer);
