@@ -26,6 +26,7 @@ export function sendFile(handle: FileHandle, start: number, socket: Socket): Pro
  */
 class FileSender {
   private buffer: Buffer | null = null;
+  private settled = false;
 
   constructor(
     private readonly fd: number,
@@ -38,7 +39,7 @@ class FileSender {
   }
 
   next(): void {
-    if (this.socket.destroyed) return this.fail(this.socket.errored ?? destroyed());
+    if (this.socket.destroyed) return this.settle(this.socket.errored ?? destroyed());
     transferBuffers.readTurn(this.startRead);
   }
 
@@ -52,7 +53,7 @@ class FileSender {
     const buffer = this.buffer!;
     if (err || bytesRead === 0) {
       this.giveBack();
-      if (err) return this.fail(err);
+      if (err) return this.settle(err);
       return this.end();
     }
     this.position += bytesRead;
@@ -62,7 +63,7 @@ class FileSender {
 
   private readonly afterWrite = (err?: Error | null): void => {
     this.giveBack();
-    if (err) return this.fail(err);
+    if (err) return this.settle(err);
     this.next();
   };
 
@@ -75,7 +76,7 @@ class FileSender {
     const { socket } = this;
     // ABOR may have closed the socket while the last read was on its way: end()'s callback
     // would then never come (the transfer hung with no reply; curl caught it in CI).
-    if (socket.destroyed) return this.fail(socket.errored ?? destroyed());
+    if (socket.destroyed) return this.settle(socket.errored ?? destroyed());
     socket.end();
     // finished() also reports a socket destroyed or reset while the end is on its way.
     const cleanup = finished(socket, { readable: false }, (err) => {
@@ -83,12 +84,6 @@ class FileSender {
       this.settle(err ?? null);
     });
   }
-
-  private fail(err: Error): void {
-    this.settle(err);
-  }
-
-  private settled = false;
 
   private settle(err: Error | null): void {
     if (this.settled) return;
