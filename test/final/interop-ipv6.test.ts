@@ -109,12 +109,19 @@ describe.skipIf(problem !== null)(`IPv6 on ::1${problem ? ` (skipped: ::1 unusab
   // a loopback address, and for IPv6 (unlike IPv4) it then announces the unbound address:
   // "EPRT |2|::|port|". The server rightly refuses that (RFC 2577: the data connection must go
   // to the client's own address), so active lftp cannot work on [::1]; curl covers EPRT above.
-  it("lftp mirrors a folder over IPv6 in passive mode (EPSV)", async () => {
+  it("lftp mirrors a folder over IPv6 in passive mode (EPSV)", async (ctx) => {
     const down = path.join(local.dir, "mirror-passive");
     const script =
       `set ftp:passive-mode on; set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes; ` +
       `open -u ${USER},${PASS} -p ${server.port} ftp://[::1]; mirror /ñ "${down}"`;
     const r = await run("lftp", ["-d", "-c", script], { timeoutMs: 25_000 });
+    // Some lftp builds (or machines whose resolver has no IPv6) refuse [::1] before they send
+    // a byte; that is the client's limit, not the server's: skip with lftp's own words.
+    const lftpSays = /IPv6 is not supported or configured/.exec(r.stderr.toString());
+    if (lftpSays && r.code !== 0) {
+      console.warn(`interop-ipv6: lftp over IPv6 skipped: lftp says "${lftpSays[0]}"`);
+      ctx.skip();
+    }
     expectExit(r, 0, "lftp mirror over IPv6 (passive)", server);
     const cmds = r.stderr.toString().split("\n").filter((l) => l.startsWith("---> "));
     expect(cmds.some((c) => c.startsWith("---> EPSV")), `lftp should have sent EPSV\n${describeRun(r, server)}`).toBe(true);
