@@ -103,10 +103,11 @@ export class MemoryStorage implements Storage {
   async openWrite(vpath: string, mode: WriteMode): Promise<WriteHandle> {
     const { folder, name } = this.entry(vpath, "is-a-folder");
     const existing = folder.entries.get(name);
+    // O_CREAT | O_EXCL: any existing name, a folder's too, is "exists".
+    if (mode.kind === "create-new" && existing) throw new StorageError("exists", vpath);
     if (existing?.kind === "folder") throw new StorageError("is-a-folder", vpath);
     let file = existing;
     let created = false;
-    if (mode.kind === "create-new" && existing) throw new StorageError("exists", vpath);
     if (mode.kind === "at") {
       if (!existing) throw new StorageError("not-found", vpath);
       if (!Number.isSafeInteger(mode.offset) || mode.offset < 0) throw new StorageError("io", `bad offset ${mode.offset}`);
