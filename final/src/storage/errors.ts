@@ -83,6 +83,8 @@ const ERRNO: Record<string, readonly [StorageErrorCode, string?]> = {
 export class StorageError extends Error {
   /** The text the client gets: the code's own unless a backend gave one. */
   readonly reply: string;
+  /** The Node errno code this came from (local disk), if any. */
+  readonly errno: string | undefined;
 
   constructor(
     readonly code: StorageErrorCode,
@@ -95,9 +97,6 @@ export class StorageError extends Error {
     this.reply = reply;
     this.errno = options?.errno;
   }
-
-  /** The Node errno code this came from (local disk), if any. */
-  readonly errno: string | undefined;
 }
 
 /**
