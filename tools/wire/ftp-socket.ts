@@ -37,6 +37,11 @@ export interface FtpSocketOptions {
   localAddress?: string;
   /** The command that started the server, shown in failure messages (see ExplainContext.server). */
   server?: string;
+  /**
+   * Default true. False keeps no transcript and no history of sent lines (so no repro line in
+   * errors either): for load tools whose sessions run for hours (tools/soak).
+   */
+  record?: boolean;
 }
 
 /** Why no more replies can come. Kept as data so each waiting call can word its own error. */
@@ -102,13 +107,15 @@ export class FtpSocket {
   private readonly cleanups: Array<() => unknown> = [];
   private ports = { localPort: 0, remotePort: 0 };
   private readonly serverCommand: string | undefined;
+  private readonly record: boolean;
 
   private constructor(host: string, port: number, opts: FtpSocketOptions) {
     this.host = host;
     this.serverCommand = opts.server;
     this.port = port;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.log = opts.transcript ?? new Transcript();
+    this.record = opts.record ?? true;
+    this.log = opts.transcript ?? new Transcript({ record: this.record });
     this.localAddress = opts.localAddress;
     // Listeners go on before any byte can arrive, so nothing is missed.
     this.sock = net.connect({ host, port, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
@@ -228,7 +235,7 @@ export class FtpSocket {
   }
 
   private write(bytes: Buffer, original: string | Buffer): void {
-    this.history.push(original);
+    if (this.record) this.history.push(original);
     this.lastSent = original;
     if (this.failure || !this.sock.writable) return; // the pending read will explain why
     this.log.add({ conn: "control", dir: "C", bytes, ...this.ports });
@@ -387,6 +394,13 @@ export class FtpSocket {
       await this.closedP;
       clearTimeout(t);
     }
+    this.destroy();
+  }
+
+  /** Vanish: reset (RST) the control connection, as a client that dies does, and drop everything this socket opened. */
+  reset(): void {
+    this.failure ??= { kind: "closed-by-test" };
+    if (!this.sock.destroyed) this.sock.resetAndDestroy();
     this.destroy();
   }
 

@@ -15,7 +15,11 @@ export interface HostPort {
 }
 
 export function parsePasv(reply: Reply): HostPort | { error: string } {
-  const text = reply.lines[0] ?? "";
+  return parsePasvLine(reply.lines[0] ?? "");
+}
+
+/** parsePasv on the reply's first line as text ("227 Entering Passive Mode (...)"). */
+export function parsePasvLine(text: string): HostPort | { error: string } {
   // RFC 959 shows the tuple in parentheses; RFC 1123 (4.1.2.6) tells clients not to rely on
   // them. So: if there are parentheses, their content must be the tuple; otherwise scan.
   const paren = /\(([^)]*)\)/.exec(text);

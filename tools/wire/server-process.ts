@@ -76,6 +76,19 @@ export function parseListeningLine(line: string): { host: string; port: number }
   return { host: m[1] ?? m[2]!, port };
 }
 
+/**
+ * Cuts a child's output into whole lines as it arrives: feed it each chunk of text, it returns
+ * the lines that chunk completed (without "\n" or "\r\n"); a partial line waits for the next.
+ */
+export function lineSplitter(): (chunk: string) => string[] {
+  let rest = "";
+  return (chunk) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop()!;
+    return lines.map((l) => l.replace(/\r$/, ""));
+  };
+}
+
 const running = new Set<RunningServer>();
 
 /** Stop every server started by startServer that is still running (for afterAll). */
@@ -156,7 +169,7 @@ export function startServer(opts: StartServerOptions = {}): Promise<RunningServe
 
   return new Promise<RunningServer>((resolve, reject) => {
     let settled = false;
-    let lineBuf = "";
+    const lines = lineSplitter();
     const details = () => [`  command: ${command}`, indentBlock("stdout", stdout), indentBlock("stderr", stderr)].join("\n");
     const fail = (head: string) => {
       if (settled) return;
@@ -176,11 +189,8 @@ export function startServer(opts: StartServerOptions = {}): Promise<RunningServe
       stdout = appendCapped(stdout, chunk);
       out = appendCapped(out, chunk);
       if (settled) return;
-      lineBuf += chunk;
-      const lines = lineBuf.split("\n");
-      lineBuf = lines.pop()!;
-      for (const line of lines) {
-        const l = parseListeningLine(line.replace(/\r$/, ""));
+      for (const line of lines(chunk)) {
+        const l = parseListeningLine(line);
         if (l) {
           settled = true;
           clearTimeout(timer);

@@ -36,7 +36,11 @@ export class Transcript {
   private readonly start = performance.now();
   private readonly list: TranscriptEntry[] = [];
 
+  /** `record: false` keeps nothing (a client that runs for hours must not grow). */
+  constructor(private readonly opts: { record?: boolean } = {}) {}
+
   add(e: Omit<TranscriptEntry, "t" | "text"> & { text?: string }): void {
+    if (this.opts.record === false) return;
     const text =
       e.text ??
       (e.conn === "control"

@@ -1,0 +1,2 @@
+// Moved to the wire kit (tools/wire), which tools share; this path stays for the tests that import it.
+export * from "../../tools/wire/passive.ts";
