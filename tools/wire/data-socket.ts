@@ -177,9 +177,12 @@ export function wrapDataSocket(socket: Socket): DataSocket {
   };
 }
 
-/** Connect to a passive-mode data port, with a timeout and an error that says what failed. */
-export async function connectData(host: string, port: number, timeoutMs: number, transcript?: Transcript): Promise<DataSocket> {
-  const socket = net.connect({ host, port });
+/**
+ * Connect to a passive-mode data port, with a timeout and an error that says what failed;
+ * from `localAddress` when given (a loopback address other than the OS's choice).
+ */
+export async function connectData(host: string, port: number, timeoutMs: number, transcript?: Transcript, localAddress?: string): Promise<DataSocket> {
+  const socket = net.connect({ host, port, ...(localAddress !== undefined ? { localAddress } : {}) });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -192,7 +195,7 @@ export async function connectData(host: string, port: number, timeoutMs: number,
     socket.destroy();
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new HarnessError(
-      `Could not open the data connection to ${host}:${port} (${code}). ` +
+      `Could not open the data connection ${localAddress !== undefined ? `from ${localAddress} ` : ""}to ${host}:${port} (${code}). ` +
         `Is the server listening on that port before it sends its 227/229 reply?`,
     );
   } finally {

@@ -8,13 +8,10 @@
  */
 import net, { type Socket } from "node:net";
 import { escapeBytes } from "./bytes.ts";
-import { once } from "node:events";
 import {
   listenActive,
   connectData,
   readAll,
-  recordDataSocket,
-  wrapDataSocket,
   type ActiveListener,
   type DataSocket,
 } from "./data-socket.ts";
@@ -59,31 +56,6 @@ interface Waiter {
 }
 
 const TRANSCRIPT_TAIL = 6;
-
-/** connectData, but from a chosen source address (FtpSocketOptions.localAddress). */
-async function connectDataFrom(localAddress: string, host: string, port: number, timeoutMs: number, transcript: Transcript): Promise<DataSocket> {
-  const socket = net.connect({ host, port, localAddress });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      once(socket, "connect"),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } catch (err) {
-    socket.destroy();
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new HarnessError(
-      `Could not open the data connection from ${localAddress} to ${host}:${port} (${code}). ` +
-        `Is the server listening on that port before it sends its 227/229 reply?`,
-    );
-  } finally {
-    clearTimeout(timer);
-  }
-  recordDataSocket(socket, transcript, "C");
-  return wrapDataSocket(socket);
-}
 
 export class FtpSocket {
   /** The server's first reply (usually 220; a 421 here means "go away", e.g. too many connections). */
@@ -334,10 +306,7 @@ export class FtpSocket {
     }
     // From the control connection's source address: the server refuses data connections from
     // any other address (RFC 2577), so a client playing 127.0.0.2 must use it here too.
-    const ds =
-      this.localAddress === undefined
-        ? await connectData(host, hp.port, this.timeoutMs, this.log)
-        : await connectDataFrom(this.localAddress, host, hp.port, this.timeoutMs, this.log);
+    const ds = await connectData(host, hp.port, this.timeoutMs, this.log, this.localAddress);
     this.cleanups.push(() => ds.destroy());
     return ds;
   }
