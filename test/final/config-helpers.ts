@@ -31,9 +31,7 @@ import {
 /** Time allowed for each reply: everything is local, so 5 s is generous even on a busy CI. */
 export const REPLY_MS = 5_000;
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from "../harness/index.ts";
 
 /** 1-based number of the first line of `text` containing `needle` (to point at a line in a config). */
 export function lineOf(text: string, needle: string): number {

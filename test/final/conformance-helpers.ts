@@ -10,9 +10,12 @@ import {
   HarnessError,
   expectCode,
   makeTempRoot,
+  login,
   reproLine,
+  sleep,
   startServer,
   type DataSocket,
+  type LoginOptions,
   type Reply,
   type RunningServer,
   type TempRoot,
@@ -24,7 +27,7 @@ export interface ServerContext {
   /** A raw control connection, closed automatically after the test. */
   connect(timeoutMs?: number): Promise<FtpSocket>;
   /** connect() + USER/PASS (anonymous by default), expecting 230. */
-  login(user?: string, password?: string): Promise<FtpSocket>;
+  login(user?: string, password?: string, opts?: LoginOptions): Promise<FtpSocket>;
 }
 
 export interface ServerSetup {
@@ -78,12 +81,10 @@ export function useServer(setup: ServerSetup = {}): ServerContext {
       open.push(ftp);
       return ftp;
     },
-    async login(user = "anonymous", password = "guest@example.com") {
+    async login(user = "anonymous", password = "guest@example.com", opts: LoginOptions = {}) {
       const ftp = await ctx.connect();
       expectCode(ftp.greeting, 220, ftp.context("the greeting must be 220"));
-      await ftp.sendExpect(`USER ${user}`, 331);
-      await ftp.sendExpect(`PASS ${password}`, 230);
-      return ftp;
+      return login(ftp, user, password, opts);
     },
   };
   return ctx;
@@ -176,7 +177,7 @@ export async function expectClosed(ftp: FtpSocket, ms: number, why: string): Pro
 }
 
 /** Resolves after `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /** Nothing more arrives on the control connection within `ms` (to catch extra replies). */
 export async function expectSilence(ftp: FtpSocket, ms: number, why: string): Promise<void> {

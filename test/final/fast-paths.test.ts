@@ -39,11 +39,7 @@ const SIZES = [0, 1, 16 * KiB - 1, 16 * KiB + 1, MiB, 2 * MiB - 1, 2 * MiB, 2 * 
 describe("fast paths: uploads and downloads byte-exact at every size", () => {
   const ctx = useServer({ args: ["-w"] });
 
-  async function login(): Promise<FtpSocket> {
-    const ftp = await ctx.login();
-    await ftp.sendExpect("TYPE I", 200);
-    return ftp;
-  }
+  const login = () => ctx.login(undefined, undefined, { type: "I" });
 
   it("STOR with the data connection open before the command (125), then RETR of the same file", async () => {
     const ftp = await login();

@@ -26,11 +26,7 @@ let logged: LoggedServer;
 let baselineFds: Map<number, string>;
 const conns = new Connections();
 
-async function login(): Promise<FtpSocket> {
-  const ftp = await conns.login(logged.server, USER, PASSWORD);
-  await ftp.sendExpect("TYPE I", 200);
-  return ftp;
-}
+const login = () => conns.login(logged.server, USER, PASSWORD, { type: "I" });
 
 /** Bytes moved so far by the running transfer, as STAT reports them (it is answered during a transfer). */
 async function transferred(ftp: FtpSocket): Promise<number> {

@@ -60,11 +60,7 @@ afterAll(async () => {
 });
 afterEach(() => conns.closeAll());
 
-async function login(): Promise<FtpSocket> {
-  const ftp = await conns.login(logged!.server, USER, PASSWORD);
-  await ftp.sendExpect("TYPE I", 200);
-  return ftp;
-}
+const login = () => conns.login(logged!.server, USER, PASSWORD, { type: "I" });
 
 /** Upload `data`; the server may cut the data connection when the disk fills, so write errors are expected. */
 async function uploadExpecting(ftp: FtpSocket, command: string, data: Buffer, codes: number[]): Promise<number> {

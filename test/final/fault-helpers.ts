@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createHash } from "node:crypto";
-import { HarnessError, startServer, targetEntry, type RunningServer } from "../harness/index.ts";
+import { HarnessError, sleep, startServer, targetEntry, type RunningServer } from "../harness/index.ts";
 
 export interface LoggedServer {
   server: RunningServer;
@@ -100,7 +100,7 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, ms: num
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 // ---- what the process holds -------------------------------------------------------------------
 

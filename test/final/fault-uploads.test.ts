@@ -34,11 +34,7 @@ afterAll(async () => {
 });
 afterEach(() => conns.closeAll());
 
-async function login(): Promise<FtpSocket> {
-  const ftp = await conns.login(logged.server, USER, PASSWORD);
-  await ftp.sendExpect("TYPE I", 200);
-  return ftp;
-}
+const login = () => conns.login(logged.server, USER, PASSWORD, { type: "I" });
 
 async function upload(ftp: FtpSocket, lines: string[], data: Buffer): Promise<void> {
   const ds = await ftp.openPassiveData("PASV");

@@ -21,11 +21,7 @@ let logged: LoggedServer;
 let baseline: Map<number, string>;
 const conns = new Connections();
 
-async function login(): Promise<FtpSocket> {
-  const ftp = await conns.login(logged.server, USER, PASSWORD);
-  await ftp.sendExpect("TYPE I", 200);
-  return ftp;
-}
+const login = () => conns.login(logged.server, USER, PASSWORD, { type: "I" });
 
 /** Reset (RST) the control connection and the given data connections, as a client that vanishes does. */
 function vanish(ftp: FtpSocket, ...data: DataSocket[]): void {

@@ -42,11 +42,7 @@ afterAll(async () => {
 });
 afterEach(() => conns.closeAll());
 
-async function login(): Promise<FtpSocket> {
-  const ftp = await conns.login(logged.server, USER, PASSWORD);
-  await ftp.sendExpect("TYPE I", 200);
-  return ftp;
-}
+const login = () => conns.login(logged.server, USER, PASSWORD, { type: "I" });
 
 describe("regression 1: replies are not buffered without limit for a client that does not read them", () => {
   it("an unauthenticated client pipelining HELP and never reading: the server's memory stays bounded", async () => {

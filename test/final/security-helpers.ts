@@ -16,9 +16,11 @@ import {
   escapeBytes,
   expectCode,
   isLoopback,
+  login,
   receivedSoFar,
   reproLine,
   type DataSocket,
+  type LoginOptions,
   type Reply,
   type RunningServer,
 } from "../harness/index.ts";
@@ -39,11 +41,8 @@ export class Connections {
   }
 
   /** Connect and log in (USER, 331, PASS, 230). */
-  async login(server: RunningServer, user = "anonymous", password = "guest@example.com"): Promise<FtpSocket> {
-    const ftp = await this.connect(server);
-    await ftp.sendExpect(`USER ${user}`, 331, "USER is answered with 331 (send the password)");
-    await ftp.sendExpect(`PASS ${password}`, 230, `the login ${user}/${password} is valid for this server`);
-    return ftp;
+  async login(server: RunningServer, user = "anonymous", password = "guest@example.com", opts: LoginOptions = {}): Promise<FtpSocket> {
+    return login(await this.connect(server), user, password, opts);
   }
 
   /** Remember a raw socket (e.g. a foreign data connection) for cleanup. */
@@ -115,9 +114,7 @@ export function expectNotRevealed(reply: Reply, secret: string, what: string, ft
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from "../harness/index.ts";
 
 /** Resolve with `p`, or reject with `message` after `ms`. */
 export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

@@ -5,8 +5,8 @@
 
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { shellQuote } from "./bytes.ts";
-import { DEFAULT_ENTRY, REPO_ROOT, parseListeningLine } from "./server-process.ts";
+import { shellQuote } from "../../tools/wire/bytes.ts";
+import { DEFAULT_ENTRY, REPO_ROOT, parseListeningLine } from "../../tools/wire/server-process.ts";
 
 function indent(text: string): string {
   return text

@@ -1,7 +1,2 @@
-/**
- * One error class for everything the harness reports, so a test (or a self-test) can tell
- * "the server under test misbehaved, and here is why" apart from a bug in the test itself.
- */
-export class HarnessError extends Error {
-  override name = "HarnessError";
-}
+// Moved to the wire kit (tools/wire), which tools share; this path stays for the tests that import it.
+export * from "../../tools/wire/errors.ts";

@@ -1,17 +1,2 @@
-/**
- * Waiting for something the server does by itself (a log line, a file): poll `check` every
- * 50 ms until it returns a value, or fail after `ms` saying what was awaited.
- *
- *   const line = await waitFor(() => log().match(/login/)?.[0], 5000, () => "a login line");
- */
-import { HarnessError } from "./errors.ts";
-
-export async function waitFor<T>(check: () => T | undefined, ms: number, what: () => string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new HarnessError(`Waited ${ms} ms for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+// Moved to the wire kit (tools/wire), which tools share; this path stays for the tests that import it.
+export * from "../../tools/wire/wait.ts";

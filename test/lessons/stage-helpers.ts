@@ -45,9 +45,7 @@ export function targetName(): string {
   return process.env.FTP_TARGET?.trim() || "final";
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep } from "../harness/index.ts";
 
 /** Indent every line of `text` (an empty text shows as "(empty)"), for messages. */
 export function indent(text: string, by = "    "): string {

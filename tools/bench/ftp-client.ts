@@ -8,6 +8,7 @@
 // destroys the sockets, so every pending promise rejects instead of hanging.
 
 import net from "node:net";
+import { parsePasvLine } from "../wire/passive.ts";
 
 export interface Reply {
   code: number;
@@ -189,10 +190,9 @@ export class Control {
   /** PASV; the address in the reply (0.0.0.0 means: the control connection's host). */
   async passive(): Promise<{ host: string; port: number }> {
     const r = await this.cmd("PASV", [227]);
-    const m = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(r.text);
-    if (!m) throw new FtpReplyError("PASV", r);
-    const host = `${m[1]}.${m[2]}.${m[3]}.${m[4]}`;
-    return { host: host === "0.0.0.0" ? this.host : host, port: Number(m[5]) * 256 + Number(m[6]) };
+    const hp = parsePasvLine(`${r.code} ${r.text}`);
+    if ("error" in hp) throw new FtpReplyError("PASV", r);
+    return { host: hp.host === "0.0.0.0" ? this.host : hp.host, port: hp.port };
   }
 
   /** QUIT, then waits for the server to close the connection. */

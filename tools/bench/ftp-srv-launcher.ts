@@ -27,4 +27,5 @@ const server = new FtpSrv({
 });
 server.on("login", (_data, resolve) => resolve({ root: home }));
 await server.listen();
-process.stdout.write(`LISTENING ${host}:${server.server.address().port}\n`);
+// IPv6 in brackets, as the wire kit reads it (tools/wire/server-process.ts).
+process.stdout.write(`LISTENING ${host.includes(":") ? `[${host}]` : host}:${server.server.address().port}\n`);

@@ -24,7 +24,9 @@ def main():
     server = FTPServer((host, port), handler, backlog=1024)
     server.max_cons = 0
     server.max_cons_per_ip = 0
-    print("LISTENING %s:%d" % server.address[:2], flush=True)
+    host, port = server.address[:2]
+    # IPv6 in brackets, as the wire kit reads it (tools/wire/server-process.ts).
+    print("LISTENING %s:%d" % ("[%s]" % host if ":" in host else host, port), flush=True)
     try:
         server.serve_forever()
     finally:

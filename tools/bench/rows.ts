@@ -17,6 +17,7 @@
 
 import { rmSync } from "node:fs";
 import path from "node:path";
+import { sleep } from "../wire/wait.ts";
 import { Control, describeErrors, GREETING_TIMEOUT_MS, openSessions, retrieve, store, Tracker } from "./ftp-client.ts";
 import { clientCpuSeconds, cpuSeconds, memoryOf, MemorySampler, type Memory } from "./procfs.ts";
 import type { RunningServer } from "./server-process.ts";
@@ -131,7 +132,6 @@ export type Cells = Partial<Record<RowId, Cell>>;
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 /** Sessions of each of the two warm-up bursts; then waves of a few sessions, for the JIT. */
 const WARM_UP_SESSIONS = 100;

@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { lineSplitter, parseListeningLine } from "../wire/server-process.ts";
+import { sleep } from "../wire/wait.ts";
 import { withFileLimit, type LaunchPlan } from "./peers.ts";
 import { processTree } from "./procfs.ts";
 
@@ -47,8 +49,6 @@ function tail(file: string, lines = 6): string {
     return "";
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Connects until the server greets (220) or the time is up. */
 async function probe(host: string, port: number, deadline: number, exited: () => string | null): Promise<void> {
@@ -141,13 +141,14 @@ export async function startServer(
     } else {
       const found = await new Promise<{ host: string; port: number } | null>((resolve) => {
         const timer = setTimeout(() => resolve(null), options.timeoutMs);
+        const lines = lineSplitter();
         child.stdout?.setEncoding("utf8");
         child.stdout?.on("data", (chunk: string) => {
           if (stdoutText.length < 4096) stdoutText += chunk;
-          const m = /LISTENING \[?([^\]\s]+?)\]?:(\d+)/.exec(stdoutText);
-          if (m) {
+          const found = lines(chunk).map(parseListeningLine).find((l) => l !== null);
+          if (found) {
             clearTimeout(timer);
-            resolve({ host: m[1]!, port: Number(m[2]) });
+            resolve(found);
           }
         });
         void exited.then(() => {

@@ -18,7 +18,7 @@
 // - Payloads. Data is drawn as one message per transfer and direction: "LIST output, 3 lines"
 //   for listings (whose text holds dates), "12 bytes" otherwise. Timestamps never appear.
 
-import type { TranscriptEntry } from "../../test/harness/transcript.ts";
+import type { TranscriptEntry } from "../wire/transcript.ts";
 import type { NoteOver, PortRange } from "./scenario.ts";
 
 export interface RecordedNote {

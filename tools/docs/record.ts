@@ -9,10 +9,11 @@ import { readdir } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { FtpSocket } from "../../test/harness/ftp-socket.ts";
-import { startServer, type RunningServer } from "../../test/harness/server-process.ts";
-import { makeTempRoot, type TempRoot } from "../../test/harness/temp-root.ts";
-import { Transcript } from "../../test/harness/transcript.ts";
+import { FtpSocket } from "../wire/ftp-socket.ts";
+import { startServer, type RunningServer } from "../wire/server-process.ts";
+import { makeTempRoot, type TempRoot } from "../wire/temp-root.ts";
+import { Transcript } from "../wire/transcript.ts";
+import { sleep } from "../wire/wait.ts";
 import { SHOWN_ROOT, type RecordedNote, type Recording } from "./diagrams.ts";
 import type { NoteOver, PortRange, Scenario, ScenarioContext, ScenarioDefinition } from "./scenario.ts";
 
@@ -161,7 +162,7 @@ async function waitForLine(server: RunningServer, pattern: RegExp, timeoutMs: nu
       .find((l) => pattern.test(l));
     if (line !== undefined) return line.replace(/\r$/, "");
     if (Date.now() > deadline) throw new ScenarioError(`the server printed no line matching ${pattern} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 

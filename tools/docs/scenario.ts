@@ -18,10 +18,10 @@
 // so the diagram is the same on every run. Ports are renumbered by the diagram (see
 // diagrams.ts), so a script never needs to know real port numbers.
 
-import type { FtpSocket, FtpSocketOptions } from "../../test/harness/ftp-socket.ts";
-import type { RunningServer } from "../../test/harness/server-process.ts";
-import type { TempRoot } from "../../test/harness/temp-root.ts";
-import type { Transcript } from "../../test/harness/transcript.ts";
+import type { FtpSocket, FtpSocketOptions } from "../wire/ftp-socket.ts";
+import type { RunningServer } from "../wire/server-process.ts";
+import type { TempRoot } from "../wire/temp-root.ts";
+import type { Transcript } from "../wire/transcript.ts";
 
 export interface PortRange {
   from: number;

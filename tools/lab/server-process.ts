@@ -1,5 +1,5 @@
 // Starting a lesson's server the way the tests do: `node --import tsx <stage>/src/main.ts ...`,
-// and waiting for its "LISTENING host:port" line.
+// and waiting for its "LISTENING host:port" line (read by the wire kit, tools/wire).
 //
 //   const server = await startStage(root, "lessons/03-masquerade", ["-p", "2121", "-d", dir]);
 //   -> { host: "127.0.0.1", port: 2121, child } once it listens; or an error that carries
@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../curriculum/manifest.ts";
+import { lineSplitter, parseListeningLine } from "../wire/server-process.ts";
 
 /** tsx's loader, by absolute URL, so the server starts from any working folder. */
 export const TSX_LOADER = pathToFileURL(path.join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
@@ -62,21 +63,17 @@ export function startStage(root: string, folder: string, args: readonly string[]
       reject(new ServerStartError(`the server did not print "LISTENING host:port" within ${timeoutMs / 1000} s`, output));
     }, timeoutMs);
     const lines = (stream: "stdout" | "stderr") => {
-      let buffer = "";
+      const split = lineSplitter();
       return (chunk: Buffer) => {
-        buffer += chunk.toString("utf8");
-        const parts = buffer.split("\n");
-        buffer = parts.pop() ?? "";
-        for (const raw of parts) {
-          const line = raw.replace(/\r$/, "");
+        for (const line of split(chunk.toString("utf8"))) {
           if (!ready) output += `${line}\n`;
-          const listening = stream === "stdout" && !ready ? /^LISTENING (?:\[([^\]]+)\]|([^\s:]+)):(\d+)\s*$/.exec(line) : null;
+          const listening = stream === "stdout" && !ready ? parseListeningLine(line) : null;
           if (listening) {
             ready = true;
             clearTimeout(timer);
             resolve({
-              host: listening[1] ?? listening[2]!,
-              port: Number(listening[3]),
+              host: listening.host,
+              port: listening.port,
               child,
               onLine(l) {
                 listener = l;

@@ -1,12 +1,14 @@
-// A small FTP client for the soak: a control connection that reads replies with the test
-// harness's strict parser (three digits, space or dash, CRLF: anything else is a violation),
-// and passive data connections that hash what they receive instead of keeping it. Unlike the
-// harness's FtpSocket it records nothing, so hours of traffic cost no memory.
+// The soak's FTP client: the wire kit's control connection (tools/wire/ftp-socket.ts: the
+// strict reply parser, three digits, space or dash, CRLF, anything else is a violation) with
+// recording off, so hours of traffic cost no memory; short one-line violations instead of the
+// kit's long explanations; and passive data connections that hash what they receive instead
+// of keeping it.
 
 import { createHash } from "node:crypto";
 import net from "node:net";
-import { parsePasv } from "../../test/harness/passive.ts";
-import { ReplyParser, type Reply } from "../../test/harness/reply.ts";
+import { FtpSocket } from "../wire/ftp-socket.ts";
+import { parsePasv } from "../wire/passive.ts";
+import type { Reply } from "../wire/reply.ts";
 
 export type { Reply };
 
@@ -18,77 +20,28 @@ export class Violation extends Error {
 export const REPLY_TIMEOUT_MS = 30_000;
 
 export class Control {
-  private readonly parser = new ReplyParser();
-  private readonly replies: Reply[] = [];
-  private readonly waiters: Array<{ resolve: (r: Reply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }> = [];
-  private failure: Error | null = null;
-  closed = false;
-  greeting!: Reply;
+  private constructor(readonly ftp: FtpSocket) {}
 
-  private constructor(
-    readonly socket: net.Socket,
-    readonly host: string,
-  ) {
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => {
-      const { replies, error } = this.parser.push(chunk);
-      this.replies.push(...replies);
-      if (error) this.fail(new Violation(`malformed reply: ${error}`));
-      this.deliver();
-    });
-    socket.on("error", (err) => this.fail(err));
-    socket.on("close", () => {
-      this.closed = true;
-      this.fail(new Error("connection closed"));
-    });
+  static async connect(host: string, port: number): Promise<Control> {
+    return new Control(await FtpSocket.connect(host, port, { timeoutMs: REPLY_TIMEOUT_MS, record: false }));
   }
 
-  static async connect(host: string, port: number, localAddress?: string): Promise<Control> {
-    const socket = net.connect({ host, port, ...(localAddress ? { localAddress } : {}) });
-    const c = new Control(socket, host);
-    c.greeting = await c.next();
-    return c;
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    this.deliver();
-  }
-
-  private deliver(): void {
-    while (this.waiters.length && this.replies.length) {
-      const w = this.waiters.shift()!;
-      clearTimeout(w.timer);
-      w.resolve(this.replies.shift()!);
-    }
-    if (this.failure && !this.replies.length) {
-      for (const w of this.waiters.splice(0)) {
-        clearTimeout(w.timer);
-        w.reject(this.failure);
-      }
-    }
+  get greeting(): Reply {
+    return this.ftp.greeting;
   }
 
   /** The next reply; a server that does not answer within the timeout is a violation. */
-  next(timeoutMs = REPLY_TIMEOUT_MS): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = this.waiters.findIndex((w) => w.timer === timer);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new Violation(`no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.push({ resolve, reject, timer });
-      this.deliver();
-    });
+  next(): Promise<Reply> {
+    return this.ftp.readReply();
   }
 
+  /** Bytes as they are (no CRLF added), without waiting for a reply. */
   write(data: string | Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(data);
+    this.ftp.sendRaw(data);
   }
 
   send(line: string): Promise<Reply> {
-    this.write(`${line}\r\n`);
-    return this.next();
+    return this.ftp.send(line);
   }
 
   /** Send and require one of the codes; anything else is a violation. */
@@ -105,8 +58,8 @@ export class Control {
     return r;
   }
 
-  /** PASV, then connect to the announced port (from `localAddress` if given). */
-  async pasv(localAddress?: string): Promise<{ port: number; open: () => Promise<net.Socket> }> {
+  /** PASV, then connect to the announced port (on the control connection's host). */
+  async pasv(): Promise<{ port: number; open: () => Promise<net.Socket> }> {
     const r = await this.expect("PASV", 227);
     const hp = parsePasv(r);
     if ("error" in hp) throw new Violation(`bad PASV reply: ${hp.error}`);
@@ -114,7 +67,7 @@ export class Control {
       port: hp.port,
       open: () =>
         new Promise((resolve, reject) => {
-          const s = net.connect({ host: this.host, port: hp.port, ...(localAddress ? { localAddress } : {}) });
+          const s = net.connect({ host: this.ftp.host, port: hp.port });
           s.once("connect", () => resolve(s));
           s.once("error", reject);
         }),
@@ -126,13 +79,17 @@ export class Control {
     try {
       await this.expect("QUIT", 221);
     } finally {
-      this.socket.destroy();
+      this.ftp.destroy();
     }
   }
 
   /** Vanish: reset the connection. */
   reset(): void {
-    if (!this.socket.destroyed) this.socket.resetAndDestroy();
+    this.ftp.reset();
+  }
+
+  destroy(): void {
+    this.ftp.destroy();
   }
 }
 

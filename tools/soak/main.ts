@@ -21,7 +21,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
-import { startServer, targetEntry, type RunningServer } from "../../test/harness/server-process.ts";
+import { login } from "../wire/login.ts";
+import { startServer, targetEntry, type RunningServer } from "../wire/server-process.ts";
+import { sleep } from "../wire/wait.ts";
 import { Control, drain, sendAll, sha256 } from "./client.ts";
 import { rng, runWorkers, type CorpusFile, type SoakContext } from "./workload.ts";
 
@@ -97,8 +99,6 @@ function extra(before: Map<number, string>, now: Map<number, string>): string[] 
   return [...now].filter(([fd, what]) => before.get(fd) !== what).map(([fd, what]) => `${fd} -> ${what}`);
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 // ---- the run ----------------------------------------------------------------------------------
 
 interface Summary {
@@ -148,9 +148,7 @@ async function soak(o: Options): Promise<Summary> {
 
     // Warm up (lazy code, buffer pools), then take the baseline.
     const warm = await Control.connect(server.host, server.port);
-    await warm.expect("USER soak", 331);
-    await warm.expect("PASS soak-pw", 230);
-    await warm.expect("TYPE I", 200);
+    await login(warm.ftp, "soak", "soak-pw", { type: "I" });
     for (const f of corpus.slice(-2)) {
       const p = await warm.pasv();
       const s = await p.open();

@@ -10,6 +10,8 @@
 
 import { randomBytes } from "node:crypto";
 import net from "node:net";
+import { login } from "../wire/login.ts";
+import { sleep } from "../wire/wait.ts";
 import { Control, drain, sendAll, sha256, Violation, type Reply } from "./client.ts";
 
 export interface CorpusFile {
@@ -61,8 +63,6 @@ export function rng(seed: number): () => number {
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 function count(record: Record<string, number>, key: string, n = 1): void {
   record[key] = (record[key] ?? 0) + n;
 }
@@ -105,9 +105,7 @@ class Worker {
     this.c = await Control.connect(this.ctx.host, this.ctx.port);
     if (this.c.greeting.code !== 220) throw new Violation(`greeting ${this.c.greeting.lines[0]}`);
     this.ctx.counters.sessions++;
-    await this.c.expect(`USER ${this.ctx.user}`, 331);
-    await this.c.expect(`PASS ${this.ctx.password}`, 230);
-    await this.c.expect("TYPE I", 200);
+    await login(this.c.ftp, this.ctx.user, this.ctx.password, { type: "I" });
     await this.c.expect(`CWD /up/w${this.id}`, 250);
   }
 
@@ -251,9 +249,7 @@ class Worker {
     await this.c.expect(`USER ${this.ctx.user}`, 331);
     await this.c.expect("PASS not-the-password", 530);
     count(this.ctx.counters.provoked, "wrong password");
-    await this.c.expect(`USER ${this.ctx.user}`, 331);
-    await this.c.expect(`PASS ${this.ctx.password}`, 230);
-    await this.c.expect("TYPE I", 200);
+    await login(this.c.ftp, this.ctx.user, this.ctx.password, { type: "I" });
     await this.c.expect(`CWD /up/w${this.id}`, 250);
   };
 
@@ -358,14 +354,14 @@ class Worker {
         }
       }
       if (!over) await this.c.quit().catch((err: unknown) => this.violation("QUIT", err));
-      this.c.socket.destroy();
+      this.c.destroy();
     }
   }
 
   private violation(what: string, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     this.ctx.violations.push(`worker ${this.id}${this.abusive ? " (abusive)" : ""}, ${what}: ${message}`);
-    this.c?.socket.destroy();
+    this.c?.destroy();
   }
 }
 

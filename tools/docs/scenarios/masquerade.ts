@@ -1,7 +1,7 @@
 // Behind NAT: the 227 reply names the public address given with --nat-address, not the
 // address the server listens on. There is no router here, so the client connects to the
 // server directly (as a router forwarding that port would make it).
-import { connectData } from "../../../test/harness/data-socket.ts";
+import { connectData } from "../../wire/data-socket.ts";
 import { defineScenario } from "../scenario.ts";
 
 export default defineScenario({

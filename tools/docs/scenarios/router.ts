@@ -4,8 +4,8 @@
 // the router's "public" address, and forwards the control port and the passive range to the
 // server on 127.0.0.1. The diagram has no lane of its own for the router (diagrams.ts draws
 // Client, Server and data lanes only), so notes say where it sits.
-import { connectData } from "../../../test/harness/data-socket.ts";
-import { FtpSocket } from "../../../test/harness/ftp-socket.ts";
+import { connectData } from "../../wire/data-socket.ts";
+import { FtpSocket } from "../../wire/ftp-socket.ts";
 import { startRouter } from "../../router/router.ts";
 import { defineScenario } from "../scenario.ts";
 
