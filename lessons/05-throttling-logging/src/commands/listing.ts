@@ -11,7 +11,7 @@
 import type { Stats } from "node:fs";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { stat } from "node:fs/promises";
+import { stat } from "../fs/byte-names.ts";
 import { entryStats, folderEntries } from "../listing/entries.ts";
 import { ListingDates, lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
 import { virtualBasename } from "../fs/virtual-path.ts";
