@@ -164,3 +164,25 @@ print(json.dumps({"names": sorted(names), "got": got, "sub": sub, "none": none})
     expect(res.none).toEqual([]);
   });
 });
+
+describe("a pattern needs the list permission, as a folder listing does", () => {
+  const ctx = useServer({
+    serveRoot: false,
+    files: { "home/a.txt": "A" },
+    prepare(root) {
+      const file = root.path("users.txt");
+      fs.writeFileSync(file, [`lister    l1st      elr   ${root.path("home")}`, `nolist    n0list    er    ${root.path("home")}`, ""].join("\n"));
+      return ["--users", file];
+    },
+  });
+
+  it("NLST and STAT with a pattern: 550 without l, the matches with it", async () => {
+    const no = await ctx.login("nolist", "n0list");
+    await no.sendExpect("STAT *.txt", 550);
+    await no.openPassiveData("PASV");
+    await no.sendExpect("NLST *.txt", 550);
+    const yes = await ctx.login("lister", "l1st");
+    expect((await yes.sendExpect("STAT *.txt", 213)).lines.slice(1, -1)).toHaveLength(1);
+    expect(names((await download(yes, "NLST *.txt")).data)).toEqual(["a.txt"]);
+  });
+});
