@@ -11,8 +11,8 @@
 // as a binary download would deliver them.
 
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { createReadStream } from "../fs/byte-names.ts";
+import { stat } from "../fs/byte-names.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";

@@ -8,7 +8,7 @@
 //   C: RNTO old              S: 250 Renamed.
 //   C: DELE notes.txt        S: 250 Deleted /notes.txt.
 
-import { lstat, mkdir, rename, rmdir, stat, unlink, utimes } from "node:fs/promises";
+import { lstat, mkdir, rename, rmdir, stat, unlink, utimes } from "../fs/byte-names.ts";
 import { ftpTime } from "../listing/format.ts";
 import { FtpError, quotePath } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";

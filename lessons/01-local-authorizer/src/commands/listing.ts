@@ -11,11 +11,12 @@
 import type { Stats } from "node:fs";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { stat } from "node:fs/promises";
+import { stat } from "../fs/byte-names.ts";
 import { entryStats, folderEntries } from "../listing/entries.ts";
 import { ListingDates, lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
 import { virtualBasename } from "../fs/virtual-path.ts";
 import { utf8 } from "../protocol/codec.ts";
+import { wildcardTarget, type WildcardTarget } from "../listing/wildcard.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
@@ -51,8 +52,11 @@ function formatEntry(s: Session, format: Format, rawName: string, st: Stats, vpa
 /** Lines are sent in pieces of about this many characters: few writes, little memory. */
 const PIECE = 32 * 1024;
 
-/** The listing as a stream of CRLF-terminated lines, produced as the client reads them. */
-async function* listingChunks(s: Session, format: Format, real: string, vpath: string, st: Stats, linePrefix = ""): AsyncGenerator<Buffer> {
+/**
+ * The listing as a stream of CRLF-terminated lines, produced as the client reads them; with a
+ * wildcard, only the matching entries (and NLST shows them with the argument's folder part).
+ */
+async function* listingChunks(s: Session, format: Format, real: string, vpath: string, st: Stats, linePrefix = "", wildcard?: WildcardTarget): AsyncGenerator<Buffer> {
   // Names on disk are UTF-8 (Linux); the client gets them in the session's encoding.
   const codec = s.codec;
   const dates = new ListingDates();
@@ -64,7 +68,9 @@ async function* listingChunks(s: Session, format: Format, real: string, vpath: s
   for await (const batch of folderEntries(real, s.jail!)) {
     for (const { name, stats } of batch) {
       const decoded = utf8.decode(name);
-      text += `${linePrefix}${formatEntry(s, format, decoded, stats, `${vpath}/${decoded}`, dates)}\r\n`;
+      if (wildcard && !wildcard.matches(decoded)) continue;
+      const shown = wildcard && format === "NLST" ? wildcard.prefix + decoded : decoded;
+      text += `${linePrefix}${formatEntry(s, format, shown, stats, `${vpath}/${decoded}`, dates)}\r\n`;
     }
     if (text.length >= PIECE) {
       yield codec.encode(text);
@@ -76,6 +82,8 @@ async function* listingChunks(s: Session, format: Format, real: string, vpath: s
 
 async function listOverData(s: Session, format: Format, arg: string): Promise<void> {
   const target = format === "MLSD" ? arg : stripListFlags(arg);
+  const wildcard = format === "MLSD" ? null : await wildcardTarget(s, target);
+  if (wildcard) return listMatches(s, format, wildcard);
   const { vpath, real } = await s.resolve(target || ".");
   const st = await stat(real);
   if (format === "MLSD" && !st.isDirectory()) throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
@@ -85,13 +93,30 @@ async function listOverData(s: Session, format: Format, arg: string): Promise<vo
   );
 }
 
+/** LIST or NLST of the entries a wildcard matches (listing/wildcard.ts). */
+async function listMatches(s: Session, format: Format, w: WildcardTarget): Promise<void> {
+  await s.runTransfer(format, w.vpath, `listing ${w.vpath}.`, (socket) =>
+    pipeline([Readable.from(listingChunks(s, format, w.real, w.vpath, w.st, "", w), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
+  );
+}
+
 /** STAT with a path: the LIST output, sent as a multi-line 213 reply on the control connection. */
 export async function statPath(s: Session, arg: string): Promise<void> {
+  const wildcard = await wildcardTarget(s, stripListFlags(arg));
+  if (wildcard) return statMatches(s, wildcard);
   const { vpath, real } = await s.resolve(stripListFlags(arg) || ".", "follow", "l");
   const st = await stat(real);
   s.replyPart(213, `Status of ${vpath}:`);
   // Continuation lines start with a space, so none can be mistaken for the final "213 ".
   for await (const chunk of listingChunks(s, "LIST", real, vpath, st, " ")) {
+    await s.writeContinuation(chunk);
+  }
+  s.reply(213, "End of status.");
+}
+
+async function statMatches(s: Session, w: WildcardTarget): Promise<void> {
+  s.replyPart(213, `Status of ${w.vpath}:`);
+  for await (const chunk of listingChunks(s, "LIST", w.real, w.vpath, w.st, " ", w)) {
     await s.writeContinuation(chunk);
   }
   s.reply(213, "End of status.");
@@ -103,7 +128,7 @@ export const listingCommands: CommandSpec[] = [
     arg: "optional",
     auth: true,
     perm: "l",
-    help: "Syntax: LIST [-la] [<path>] (list files in long format).",
+    help: "Syntax: LIST [-la] [<path>] (list files in long format; the last name may hold * ? [...]).",
     handler: (s, arg) => listOverData(s, "LIST", arg),
   },
   {
@@ -111,7 +136,7 @@ export const listingCommands: CommandSpec[] = [
     arg: "optional",
     auth: true,
     perm: "l",
-    help: "Syntax: NLST [<path>] (list file names).",
+    help: "Syntax: NLST [<path>] (list file names; the last name may hold * ? [...]).",
     handler: (s, arg) => listOverData(s, "NLST", arg),
   },
   {

@@ -10,7 +10,7 @@
 //   parent: the directory entry (DELE, RNFR, RNTO, MKD, RMD); only the folder that holds it
 //           is resolved, so deleting a link deletes the link, never what it points to.
 
-import { lstat, realpath } from "node:fs/promises";
+import { lstat, realpath } from "./byte-names.ts";
 import { join, sep } from "node:path";
 import { FtpError } from "../protocol/reply.ts";
 

@@ -3,7 +3,7 @@
 //   C: SITE HELP              S: 214-SITE commands: ... 214 Help OK.
 //   C: SITE CHMOD 755 run.sh  S: 200 Mode of /run.sh set to 0755.
 
-import { chmod } from "node:fs/promises";
+import { chmod } from "../fs/byte-names.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";

@@ -1,6 +1,9 @@
 // Commands and file names travel as bytes; the server works with strings. A codec turns one
-// into the other. UTF-8 is the default (RFC 2640); bytes that are not valid UTF-8 become
-// U+FFFD instead of breaking the session.
+// into the other. UTF-8 is the default (RFC 2640); bytes that are not valid UTF-8 never break
+// the session: each becomes an escape (fs/byte-names.ts) that encodes back to the same byte,
+// so a file whose name is not UTF-8 is listed with its own bytes and found again by them.
+
+import { decodeName, encodeName } from "../fs/byte-names.ts";
 
 export interface Codec {
   readonly name: string;
@@ -8,10 +11,8 @@ export interface Codec {
   encode(text: string): Buffer;
 }
 
-const utf8Decoder = new TextDecoder("utf-8", { fatal: false });
-
 export const utf8: Codec = {
   name: "utf-8",
-  decode: (bytes) => utf8Decoder.decode(bytes),
-  encode: (text) => Buffer.from(text, "utf8"),
+  decode: decodeName,
+  encode: encodeName,
 };

@@ -14,7 +14,8 @@
 // server read ahead into memory, and a fast one is not slowed by small reads.
 
 import { constants } from "node:fs";
-import { open, stat, truncate, unlink, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { open, stat, truncate, unlink } from "../fs/byte-names.ts";
 import type { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";

@@ -6,7 +6,7 @@
 //   C: CDUP       S: 250 Folder changed to /.
 //   C: CDUP       S: 550 Path is outside your home folder.
 
-import { stat } from "node:fs/promises";
+import { stat } from "../fs/byte-names.ts";
 import { FtpError, quotePath } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { alias, type CommandSpec } from "./spec.ts";

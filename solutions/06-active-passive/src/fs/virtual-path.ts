@@ -12,6 +12,7 @@ import { posix } from "node:path";
 import { FtpError } from "../protocol/reply.ts";
 
 export function resolveVirtual(cwd: string, arg: string): string {
+  arg = unpadCR(arg);
   if (arg.includes("\0")) throw new FtpError(501, "Path names may not contain NUL bytes.");
   const joined = arg.startsWith("/") ? arg : `${cwd}/${arg}`;
   const parts: string[] = [];
@@ -25,6 +26,14 @@ export function resolveVirtual(cwd: string, arg: string): string {
     }
   }
   return `/${parts.join("/")}`;
+}
+
+/**
+ * RFC 2640 section 3.1: a CR in a path name travels as CR NUL (listings send it so), and the
+ * receiver takes CR NUL as CR. Any other NUL is still refused: no name on disk holds one.
+ */
+function unpadCR(arg: string): string {
+  return arg.includes("\r\0") ? arg.replace(/\r\0/g, "\r") : arg;
 }
 
 export function virtualBasename(vpath: string): string {

@@ -16,6 +16,7 @@
 import { lstat as lstatCallback, lstatSync, type Dir, type Stats } from "node:fs";
 import { opendir, realpath, stat, statfs } from "node:fs/promises";
 import type { Jail } from "../fs/jail.ts";
+import { diskPath, encodeName } from "../fs/byte-names.ts";
 
 export interface Entry {
   /** The raw name bytes, as the file system has them. */
@@ -32,8 +33,8 @@ export type Walk = "auto" | "slices" | "thread-pool";
 export async function* folderEntries(real: string, jail: Jail, walk: Walk = "auto"): AsyncGenerator<Entry[]> {
   const local = walk === "auto" ? await isLocalDisk(real) : walk === "slices";
   // Names as bytes: a name that is not valid UTF-8 is still listed (the codec decides).
-  const dir = await opendir(real, { encoding: "buffer" as BufferEncoding, bufferSize: 256 });
-  const prefix = Buffer.from(real.endsWith("/") ? real : `${real}/`);
+  const dir = await opendir(diskPath(real), { encoding: "buffer" as BufferEncoding, bufferSize: 256 });
+  const prefix = encodeName(real.endsWith("/") ? real : `${real}/`);
   if (local) {
     try {
       yield* inSlices(dir, prefix, jail);
@@ -113,7 +114,7 @@ const LOCAL_FILE_SYSTEMS = new Set([
 
 async function isLocalDisk(path: string): Promise<boolean> {
   try {
-    return LOCAL_FILE_SYSTEMS.has((await statfs(path)).type);
+    return LOCAL_FILE_SYSTEMS.has((await statfs(diskPath(path))).type);
   } catch {
     return false;
   }
@@ -158,7 +159,8 @@ async function linkStats(path: Buffer | string, linkStat: Stats, jail: Jail): Pr
 }
 
 export async function entryStats(path: Buffer | string, jail: Jail): Promise<Stats | null> {
-  const [st] = await lstatAll([typeof path === "string" ? Buffer.from(path) : path]);
+  const bytes = typeof path === "string" ? encodeName(path) : path;
+  const [st] = await lstatAll([bytes]);
   if (!st) return null;
-  return st.isSymbolicLink() ? linkStats(path, st, jail) : st;
+  return st.isSymbolicLink() ? linkStats(bytes, st, jail) : st;
 }
