@@ -7,8 +7,15 @@
 //   user_quota = anna=10G; guest=100M     per user, instead of `quota`
 //   folder_quota = pub/drop=500M          a folder, whoever writes there
 //
-// An upload that would go past a limit is cut at once with 552 and leaves nothing beyond
-// the limit behind (a new file is removed, an appended one shrinks back). Usage is counted
+// An upload that would go past a limit is cut at once with 552 and leaves nothing behind: a
+// new or half-replaced file is removed (with atomic uploads the old file stays), an appended
+// one shrinks back to its size before the APPE. Every byte is reserved before it is written,
+// from one pool that all sessions share, so uploads side by side cannot pass a limit together.
+// A rename that brings a file or folder under a limit it was not under must fit there (552,
+// nothing moves); moving out gives the room back. A virtual folder is counted on its own: its
+// real folder may hold as much as the user's home quota (whoever's files they are), and a
+// folder_quota on it applies as well. A folder with a folder quota, or one holding it, cannot
+// be renamed (commands/files.ts), so no rename leaves a rule behind. Usage is counted
 // once per folder (the first time a session needs it) and then kept up to date by every
 // upload, delete and rename; walking a whole home before every STOR, as the seeds' servers
 // do, gets slower with every file the user owns. With `quota_usage_file` the counts are
@@ -85,6 +92,10 @@ export class Quotas {
    * session, so parallel uploads share what is left instead of each seeing all of it.
    */
   private readonly reserved = new Map<string, number>();
+  /** Reservations not yet released, oldest first (see Reservation.takeOrWait). */
+  private readonly open = new Set<Reservation>();
+  /** Wakes the uploads waiting for room: resolved at the next release, delete or shrink. */
+  private wake: { promise: Promise<void>; resolve: () => void } | null = null;
   private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly settings: QuotaSettings) {}
@@ -203,6 +214,39 @@ export class Quotas {
       if (left > 0) this.reserved.set(root, left);
       else this.reserved.delete(root);
     }
+    if (bytes < 0) this.notify();
+  }
+
+  /** @internal Reservation: it is open (true) or released for good (false). */
+  track(reservation: Reservation, open: boolean): void {
+    if (open) this.open.add(reservation);
+    else this.open.delete(reservation);
+  }
+
+  /** @internal Does a reservation younger than `reservation` hold bytes under one of `limits`? */
+  youngerHolds(reservation: Reservation, limits: readonly Limit[]): boolean {
+    let younger = false;
+    for (const other of this.open) {
+      if (other === reservation) younger = true;
+      else if (younger && other.holdsUnder(limits)) return true;
+    }
+    return false;
+  }
+
+  /** @internal Resolves when room may have come free. */
+  roomFreed(): Promise<void> {
+    if (!this.wake) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.wake = { promise, resolve };
+    }
+    return this.wake.promise;
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.resolve();
   }
 
   /** A file at `real` grew (or shrank, negative) by `delta` bytes: update every count it is in. */
@@ -210,6 +254,7 @@ export class Quotas {
     if (delta === 0) return;
     for (const [root, bytes] of this.counts) if (inside(real, root)) this.counts.set(root, Math.max(0, bytes + delta));
     for (const [root, walk] of this.walks) if (inside(real, root)) walk.pending += delta;
+    if (delta < 0) this.notify();
     this.scheduleSave();
   }
 
@@ -274,6 +319,7 @@ export interface Move {
  */
 export class Reservation {
   private held = 0;
+  private released = false;
 
   constructor(
     private readonly quotas: Quotas,
@@ -281,10 +327,13 @@ export class Reservation {
     private readonly roots: readonly string[],
     /** Bytes that need no room: those of the file being replaced. */
     private credit: number,
-  ) {}
+  ) {
+    quotas.track(this, true);
+  }
 
   /** Takes room for `bytes` more; false (and nothing taken) when they do not fit. */
   takeBytes(bytes: number): boolean {
+    if (this.released) return false;
     const free = Math.min(this.credit, bytes);
     const need = bytes - free;
     if (need > 0 && !this.quotas.take(this.limits, this.roots, need)) return false;
@@ -293,10 +342,32 @@ export class Reservation {
     return true;
   }
 
-  /** Gives back what is held (call it when the written bytes have been counted). */
+  /**
+   * As takeBytes, but when the room is held by uploads that started later, waits for them
+   * instead of failing: the younger one fails first (nobody younger holds room for it), gives
+   * its room back, and the oldest goes on. So of parallel uploads that do not all fit, the
+   * first ones complete, rather than all of them being cut half-way. Waits only ever point at
+   * younger reservations, so they never form a cycle.
+   */
+  async takeOrWait(bytes: number): Promise<boolean> {
+    for (;;) {
+      if (this.takeBytes(bytes)) return true;
+      if (this.released || !this.quotas.youngerHolds(this, this.limits)) return false;
+      await this.quotas.roomFreed();
+    }
+  }
+
+  /** Holds bytes in a folder that one of `limits` counts? */
+  holdsUnder(limits: readonly Limit[]): boolean {
+    return this.held > 0 && limits.some((l) => this.roots.includes(l.root));
+  }
+
+  /** Gives back what is held (call it when the written bytes have been counted); final. */
   release(): void {
     if (this.held > 0) this.quotas.hold(this.roots, -this.held);
     this.held = 0;
+    this.released = true;
+    this.quotas.track(this, false);
   }
 }
 
@@ -315,10 +386,16 @@ export class QuotaGuard extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (!this.reservation.takeBytes(chunk.length)) {
+    if (this.reservation.takeBytes(chunk.length)) return this.pass(chunk, done);
+    // No room now: wait if uploads that started later hold it (they give way), else fail.
+    this.reservation.takeOrWait(chunk.length).then((taken) => {
+      if (taken) return this.pass(chunk, done);
       this.exceeded = true;
-      return done(new FtpError(552, "Quota exceeded: the upload would go past your storage limit."));
-    }
+      done(new FtpError(552, "Quota exceeded: the upload would go past your storage limit."));
+    }, done);
+  }
+
+  private pass(chunk: Buffer, done: TransformCallback): void {
     this.bytes += chunk.length;
     done(null, chunk);
   }
