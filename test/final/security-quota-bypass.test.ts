@@ -139,6 +139,9 @@ describe("uploads into a virtual folder are counted (quota 1 MiB)", () => {
     expect(await storeOutcome(ftp, "STOR /v/b.bin", body), "a second 900 KB into the 1 MiB virtual folder").toBe(552);
     expect(bytesUnder(ctx.root.path("vreal")), "bytes in the virtual folder").toBeLessThanOrEqual(MiB);
     expect(await storeOutcome(ftp, "STOR /h.bin", body)).toBe(226);
+    const quota = (await ftp.sendExpect("SITE QUOTA", 200)).lines;
+    expect(quota).toContain(" Home: 900.0 KB used of 1.0 MB (88%).");
+    expect(quota).toContain(" Virtual folder /v: 900.0 KB used of 1.0 MB (88%).");
     await ftp.sendExpect("RNFR /v/a.bin", 350);
     await ftp.sendExpect("RNTO /a.bin", 552);
     expect(bytesUnder(ctx.root.path("home")), "bytes in the home").toBeLessThanOrEqual(MiB);
