@@ -72,6 +72,16 @@ export class Permissions {
     return this.overrides.find((o) => under(vpath, o.vpath))?.letters;
   }
 
+  /**
+   * Is `vpath` a folder with letters of its own (or a virtual folder), or does it hold one?
+   * Such a folder is not renamed, and no rename may create it: the rules follow paths, so
+   * `RNFR pub` + `RNTO pub2` would free `/pub/archive` from its read-only rule, and an RNTO to
+   * `/pub` would put other files under it.
+   */
+  holdsRule(vpath: string): boolean {
+    return vpath !== "/" && this.overrides.some((o) => under(o.vpath, vpath));
+  }
+
 //<
   get canWrite(): boolean {
     return [...WRITE_PERMS].some((c) => this.letters.has(c));

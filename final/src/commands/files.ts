@@ -13,6 +13,9 @@ import { ftpTime } from "../listing/format.ts";
 import { FtpError, quotePath } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { alias, type CommandSpec } from "./spec.ts";
+//> final rename-checks-import
+import type { Move } from "../quota.ts";
+//<
 
 /** A directory entry to delete, rename or create: never the home folder itself. */
 async function entry(s: Session, arg: string): Promise<{ vpath: string; real: string }> {
@@ -21,6 +24,31 @@ async function entry(s: Session, arg: string): Promise<{ vpath: string; real: st
   return resolved;
 }
 
+//> final rename-checks
+/**
+ * Rules follow paths, so a folder with rules of its own (permission letters, a virtual
+ * folder, a folder quota), or a folder that holds one, is not renamed, and no rename may
+ * make one: `RNFR pub` + `RNTO pub2` would free `/pub/archive` from its read-only rule.
+ */
+function refuseRuledRename(s: Session, entry: { vpath: string; real: string }): void {
+  if (s.requireAccount().perms.holdsRule(entry.vpath)) {
+    throw new FtpError(550, `${entry.vpath} is, or holds, a folder with permissions of its own; it cannot be renamed, nor can a rename make it.`);
+  }
+  if (s.options.quotas?.holdsFolderQuota(entry.real)) {
+    throw new FtpError(550, `${entry.vpath} is, or holds, a folder with a quota of its own; it cannot be renamed, nor can a rename make it.`);
+  }
+}
+
+/** Quotas: what a rename brings into a limit must fit there (else 552); see Quotas.beginMove. */
+async function renameCharge(s: Session, from: string, to: string): Promise<Move | undefined> {
+  const quotas = s.options.quotas;
+  if (!quotas) return undefined;
+  const account = s.requireAccount();
+  const home = s.jail!.realHome;
+  return quotas.beginMove(from, quotas.limitsFor(account.name, home, from, account.mounts), to, quotas.limitsFor(account.name, home, to, account.mounts));
+}
+
+//<
 /** "20261121104400" (or with .sss fraction) -> a Date in UTC; RFC 3659 section 2.3. */
 export function parseFtpTime(text: string): Date | null {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d{1,3})?$/.exec(text);
@@ -134,6 +162,9 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: RNFR <path> (the file to rename; RNTO follows).",
     async handler(s, arg) {
       const from = await entry(s, arg);
+//> final rename-rules-from
+      refuseRuledRename(s, from);
+//<
       await lstat(from.real);
       s.renameFrom = from;
       s.reply(350, "Ready for RNTO.");
@@ -150,22 +181,22 @@ export const fileCommands: CommandSpec[] = [
       s.renameFrom = null;
       if (!from) throw new FtpError(503, "Send RNFR first.");
       const to = await entry(s, arg);
-//> final quota-rename-before
-      // Quotas: the file leaves one set of counted folders and joins another.
-      const quotas = s.options.quotas;
-      const moved = quotas ? await lstat(from.real).catch(() => null) : null;
-      const replaced = quotas ? await lstat(to.real).catch(() => null) : null;
+//> final rename-rules-to
+      refuseRuledRename(s, to);
 //<
-      await rename(from.real, to.real);
-//> final quota-rename-after
-      if (quotas && moved?.isFile()) {
-        quotas.changed(from.real, -moved.size);
-        if (replaced?.isFile()) quotas.changed(to.real, -replaced.size);
-        quotas.changed(to.real, moved.size);
-      } else if (quotas && moved?.isDirectory()) {
-        quotas.forget(from.real);
-        quotas.forget(to.real);
+//> final quota-rename
+      // Quotas: a file or folder that enters a limit must fit there (552); it is counted once moved.
+      const move = await renameCharge(s, from.real, to.real);
+      try {
+        await rename(from.real, to.real);
+      } catch (err) {
+        move?.drop();
+        throw err;
       }
+      move?.done();
+//<
+//> 0-final plain-rename
+      //- await rename(from.real, to.real);
 //<
       s.log("info", "rename", { from: from.vpath, to: to.vpath });
       s.reply(250, `Renamed ${from.vpath} to ${to.vpath}.`);

@@ -45,11 +45,11 @@ const siteCommands: SiteCommand[] = [
       const home = s.jail!.realHome;
       if (!quotas) return s.reply(200, "No quotas on this server.");
       const lines = [`Quota for ${account.name}:`];
-      const limits = quotas.limitsSeenBy(account.name, home);
+      const limits = quotas.limitsSeenBy(account.name, home, account.mounts);
       if (limits.length === 0) lines.push("No limits apply to you.");
       for (const limit of limits) {
         const used = await quotas.used(limit.root);
-        const where = limit.root === home ? "Home" : limit.root.startsWith(home) ? `Folder /${limit.root.slice(home.length + 1)}` : "Shared folder";
+        const where = limit.vpath ? `Virtual folder ${limit.vpath}` : limit.root === home ? "Home" : limit.root.startsWith(home) ? `Folder /${limit.root.slice(home.length + 1)}` : "Shared folder";
         lines.push(`${where}: ${formatSize(used)} used of ${formatSize(limit.bytes)} (${Math.min(100, Math.round((used / limit.bytes) * 100))}%).`);
       }
       s.reply(200, [...lines, "End of quota."]);

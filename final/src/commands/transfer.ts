@@ -26,7 +26,7 @@ import { FileReceiver } from "../transfer/receive-file.ts";
 import { sendFile } from "../transfer/send-file.ts";
 import type { CommandSpec } from "./spec.ts";
 //> final quota-import
-import { QuotaGuard } from "../quota.ts";
+import { QuotaGuard, undoRefusedUpload, type Reservation } from "../quota.ts";
 //<
 //> final atomic-import
 import { randomBytes } from "node:crypto";
@@ -151,26 +151,29 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
   const { created } = opened;
   const file = new OpenFile(opened.file);
 //> final quota-room
-  // Quotas: how many bytes this upload may write, counting what it replaces.
+  // Quotas: every byte this upload writes is first reserved under each limit (one pool for
+  // all sessions); the bytes of the file it replaces need no room.
   const quotas = s.options.quotas;
   const account = s.requireAccount();
-  const limits = quotas ? quotas.limitsFor(account.name, s.jail!.realHome, real) : [];
+  const limits = quotas ? quotas.limitsFor(account.name, s.jail!.realHome, real, account.mounts) : [];
   const sizeBefore = !quotas ? 0 : atomic ? (existedBefore ? (await stat(target)).size : 0) : created ? 0 : (await opened.file.stat()).size;
-  let room = Number.POSITIVE_INFINITY;
+  let reservation: Reservation | undefined;
   if (quotas && limits.length > 0) {
     const replaced = how === "STOR" ? sizeBefore : how === "REST" ? sizeBefore - offset : 0;
-    room = (await quotas.room(limits)) + replaced;
-    if (room <= 0) {
+    try {
+      reservation = await quotas.reserve(real, limits, replaced);
+    } catch (err) {
       await file.release();
       if (created) await unlink(real).catch(() => {});
-      throw new FtpError(552, "Quota exceeded: no room for more files; delete some first (SITE QUOTA shows your usage).");
+      throw err;
     }
   }
 //<
   const mode = s.type === "A" ? "ASCII" : "BINARY";
   const filters: Transform[] = [...s.throttle("upload"), ...(s.type === "A" ? [new ToLocalLines()] : [])];
 //> final quota-guard
-  if (room !== Number.POSITIVE_INFINITY) filters.push(new QuotaGuard(room));
+  const guard = reservation ? new QuotaGuard(reservation) : undefined;
+  if (guard) filters.push(guard);
 //<
   // Binary, no speed limit, no quota (the usual case): the socket reads into our own buffers.
   const receiver = filters.length === 0 ? new FileReceiver(file.handle, how === "APPE" ? "append" : offset) : null;
@@ -204,9 +207,13 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       await file.release();
       // No data connection ever came: do not leave an empty file we made ourselves.
       if (created && !connected) await unlink(real).catch(() => {});
+//> final quota-refused
+      // Cut by the quota: nothing of it is kept (quota.ts says what that means for each kind).
+      if (guard?.exceeded) await undoRefusedUpload(how, real, sizeBefore, atomic);
+//<
 //> final atomic-finish
       if (atomic) {
-        if (completed || (connected && !existedBefore)) await rename(real, target);
+        if (completed || (connected && !existedBefore && !guard?.exceeded)) await rename(real, target);
         else await unlink(real).catch(() => {});
       }
 //<
@@ -215,11 +222,15 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       if (quotas) {
         const sizeAfter = await stat(target).then((st) => st.size, () => 0);
         quotas.changed(target, sizeAfter - sizeBefore);
+        reservation?.release(); // in the same turn: the bytes are counted, no longer reserved
       }
 //<
     },
     receiver?.onread,
   );
+//> final quota-release
+  reservation?.release(); // if the clean-up above failed before it counted
+//<
 }
 
 /** STOU: a new file with a name nobody has yet (RFC 1123 section 4.1.2.9). */
