@@ -117,7 +117,7 @@ describe("attacker-timed swaps", () => {
     const changes = outsideChanges();
     const stolen = fs.existsSync(root.path("stolen.txt")) ? fs.readFileSync(root.path("stolen.txt"), "utf8") : null;
     restoreOutside();
-    expect(changes, `outside changed after RNTO (reply ${r.code} ${r.message})`).toEqual([]);
+    expect(changes, `outside changed after RNTO (reply ${r.code} ${r.text})`).toEqual([]);
     expect(stolen === null || stolen === INSIDE, "stolen.txt holds the outside file").toBe(true);
   });
 
@@ -130,7 +130,7 @@ describe("attacker-timed swaps", () => {
     const r = await ftp.send("RNTO d/moved.txt");
     const changes = outsideChanges();
     restoreOutside();
-    expect(changes, `outside changed after RNTO (reply ${r.code} ${r.message})`).toEqual([]);
+    expect(changes, `outside changed after RNTO (reply ${r.code} ${r.text})`).toEqual([]);
     expect(r.code).toBe(550);
   });
 });
