@@ -3,12 +3,13 @@
 //   C: SITE HELP              S: 214-SITE commands: ... 214 Help OK.
 //   C: SITE CHMOD 755 run.sh  S: 200 Mode of /run.sh set to 0755.
 
-import { chmod, stat } from "node:fs/promises";
+import { chmod } from "node:fs/promises";
 import { openPath } from "../fs/open-path.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
 //> final hard-links-site-import
+import { stat } from "node:fs/promises";
 import { refuseHardLink } from "../fs/hard-links.ts";
 //<
 //> final site-quota-import
