@@ -12,9 +12,10 @@ import type { Stats } from "node:fs";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { stat } from "node:fs/promises";
-import { entryStats, folderEntries } from "../listing/entries.ts";
+import { folderEntries } from "../listing/entries.ts";
 import { ListingDates, lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
 import { virtualBasename } from "../fs/virtual-path.ts";
+import { openPath } from "../fs/open-path.ts";
 import { utf8 } from "../protocol/codec.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
@@ -76,23 +77,36 @@ async function* listingChunks(s: Session, format: Format, real: string, vpath: s
 
 async function listOverData(s: Session, format: Format, arg: string): Promise<void> {
   const target = format === "MLSD" ? arg : stripListFlags(arg);
-  const { vpath, real } = await s.resolve(target || ".");
-  const st = await stat(real);
-  if (format === "MLSD" && !st.isDirectory()) throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
-  await s.runTransfer(format, vpath, `listing ${vpath}.`, (socket) =>
-    // One piece read ahead, no more: the folder is walked as fast as the client takes the listing.
-    pipeline([Readable.from(listingChunks(s, format, real, vpath, st), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
-  );
+  // The folder is read through itself, held open (fs/path-handle.ts), never by its name again.
+  const handle = await openPath(s, target || ".", "follow", "l");
+  try {
+    const { vpath } = handle;
+    const real = await handle.self();
+    const st = await stat(real);
+    if (format === "MLSD" && !st.isDirectory()) throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
+    await s.runTransfer(format, vpath, `listing ${vpath}.`, (socket) =>
+      // One piece read ahead, no more: the folder is walked as fast as the client takes the listing.
+      pipeline([Readable.from(listingChunks(s, format, real, vpath, st), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
+    );
+  } finally {
+    await handle.close();
+  }
 }
 
 /** STAT with a path: the LIST output, sent as a multi-line 213 reply on the control connection. */
 export async function statPath(s: Session, arg: string): Promise<void> {
-  const { vpath, real } = await s.resolve(stripListFlags(arg) || ".", "follow", "l");
-  const st = await stat(real);
-  s.replyPart(213, `Status of ${vpath}:`);
-  // Continuation lines start with a space, so none can be mistaken for the final "213 ".
-  for await (const chunk of listingChunks(s, "LIST", real, vpath, st, " ")) {
-    await s.writeContinuation(chunk);
+  const handle = await openPath(s, stripListFlags(arg) || ".", "follow", "l");
+  try {
+    const { vpath } = handle;
+    const real = await handle.self();
+    const st = await stat(real);
+    s.replyPart(213, `Status of ${vpath}:`);
+    // Continuation lines start with a space, so none can be mistaken for the final "213 ".
+    for await (const chunk of listingChunks(s, "LIST", real, vpath, st, " ")) {
+      await s.writeContinuation(chunk);
+    }
+  } finally {
+    await handle.close();
   }
   s.reply(213, "End of status.");
 }
@@ -131,8 +145,9 @@ export const listingCommands: CommandSpec[] = [
     // RFC 3659 section 7.8: every fact we know, with a * on those this session has selected.
     feat: (s) => `MLST ${MLST_FACTS.map((f) => `${f}${s.mlstFacts.has(f) ? "*" : ""};`).join("")}`,
     async handler(s, arg) {
-      const { vpath, real } = await s.resolve(arg || ".");
-      const st = await entryStats(real, s.jail!);
+      const handle = await openPath(s, arg || ".", "follow", "l");
+      const vpath = handle.vpath;
+      const st = await handle.self().then((self) => stat(self), () => null).finally(() => handle.close());
       if (!st) throw new FtpError(550, "No such file or folder.");
       s.reply(250, [`Listing ${vpath}`, `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${vpath}`, "End."]);
     },
