@@ -301,6 +301,9 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
     options.quotas = new Quotas({ defaultQuota, userQuota, folderQuota, ...(usageFile ? { usageFile } : {}) });
   }
 //<
+//> final hard-links-cli-option
+  options.refuseHardLinks = get<boolean>(settings, "security.refuse_hard_links");
+//<
 //> final atomic-cli-option
   options.atomicUploads = get<boolean>(settings, "server.atomic_uploads");
 //<

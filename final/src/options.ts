@@ -51,6 +51,10 @@ export interface ServerOptions {
   authFailedDelayMs: number;
   permitForeignAddresses: boolean;
   permitPrivilegedPorts: boolean;
+//> final hard-links-option
+  /** Refuse writes to files with more than one hard link (one may be outside the home). */
+  refuseHardLinks: boolean;
+//<
 //> final atomic-option
   /** STOR writes a hidden temporary file and renames it into place when complete. */
   atomicUploads: boolean;
@@ -98,6 +102,9 @@ export function withDefaults(partial: Partial<ServerOptions> & Pick<ServerOption
     authFailedDelayMs: 2000,
     permitForeignAddresses: false,
     permitPrivilegedPorts: false,
+//> final hard-links-default
+    refuseHardLinks: false,
+//<
 //> final atomic-default
     atomicUploads: false,
 //<

@@ -21,7 +21,7 @@
 // do, gets slower with every file the user owns. With `quota_usage_file` the counts are
 // saved, so a restart does not walk the homes again.
 
-import { lstat, opendir, readFile, rename, truncate, unlink, writeFile } from "node:fs/promises";
+import { lstat, opendir, readFile, rename, writeFile } from "node:fs/promises";
 import { sep } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import { FtpError } from "./protocol/reply.ts";
@@ -407,8 +407,14 @@ export class QuotaGuard extends Transform {
  * an APPE's file shrinks back to its size before; a resumed upload (REST) keeps what it wrote
  * up to the limit, like any broken resume.
  */
-export async function undoRefusedUpload(how: "STOR" | "APPE" | "REST", path: string, sizeBefore: number, atomic: boolean): Promise<void> {
-  if (how === "STOR" && !atomic) await unlink(path).catch(() => {});
-  if (how === "APPE") await truncate(path, sizeBefore);
+export async function undoRefusedUpload(how: "STOR" | "APPE" | "REST", file: UploadedFile, sizeBefore: number, atomic: boolean): Promise<void> {
+  if (how === "STOR" && !atomic) await file.remove().catch(() => {});
+  if (how === "APPE") await file.truncate(sizeBefore);
+}
+
+/** The uploaded file, reached the way the upload reached it (never by a path checked earlier). */
+export interface UploadedFile {
+  remove(): Promise<void>;
+  truncate(size: number): Promise<void>;
 }
 //<

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "../fs/byte-names.ts";
 import { stat } from "../fs/byte-names.ts";
+import { openPath } from "../fs/open-path.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
@@ -61,8 +62,9 @@ function legacy(name: string, algorithm: string): CommandSpec {
     perm: "r",
     help: `Syntax: ${name} <path> (the file's ${algorithm.toUpperCase()} hash).`,
     async handler(s, arg) {
-      const { real } = await s.resolve(arg);
-      s.reply(250, (await hashFile(real, algorithm)).hex);
+      const handle = await openPath(s, arg, "follow", "r");
+      const { hex } = await handle.self().then((self) => hashFile(self, algorithm)).finally(() => handle.close());
+      s.reply(250, hex);
     },
   };
 }
@@ -76,9 +78,10 @@ export const hashCommands: CommandSpec[] = [
     help: "Syntax: HASH <path> (the file's hash; OPTS HASH <algorithm> chooses it).",
     feat: featLine,
     async handler(s, arg) {
-      const { vpath, real } = await s.resolve(arg);
+      const handle = await openPath(s, arg, "follow", "r");
+      const vpath = handle.vpath;
       const name = chosen.get(s) ?? DEFAULT;
-      const { hex, size } = await hashFile(real, ALGORITHMS.get(name)!);
+      const { hex, size } = await handle.self().then((self) => hashFile(self, ALGORITHMS.get(name)!)).finally(() => handle.close());
       const end = size === 0 ? 0 : size - 1;
       s.reply(213, `${name} 0-${end} ${hex} ${vpath.slice(vpath.lastIndexOf("/") + 1)}`);
     },

@@ -15,22 +15,28 @@
 
 import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { open, stat, truncate, unlink } from "../fs/byte-names.ts";
+import { lstat, open, stat, unlink } from "../fs/byte-names.ts";
 import type { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
+import { openPath } from "../fs/open-path.ts";
+import type { PathHandle } from "../fs/path-handle.ts";
+import { O_NOFOLLOW as NO_FOLLOW } from "../fs/proc-fd.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
 import { FileReceiver } from "../transfer/receive-file.ts";
 import { sendFile } from "../transfer/send-file.ts";
 import type { CommandSpec } from "./spec.ts";
+//> final hard-links-transfer-import
+import { refuseHardLink } from "../fs/hard-links.ts";
+//<
 //> final quota-import
 import { QuotaGuard, undoRefusedUpload, type Reservation } from "../quota.ts";
 //<
 //> final atomic-import
 import { randomBytes } from "node:crypto";
-import { lstat, rename } from "../fs/byte-names.ts";
+import { rename } from "../fs/byte-names.ts";
 import { basename, dirname } from "node:path";
 //<
 
@@ -61,15 +67,27 @@ class OpenFile {
   }
 }
 
-/** Only regular files are transferred: opening a FIFO or a device could block the server. */
-async function requireRegularFile(real: string): Promise<void> {
-  const st = await stat(real);
+/**
+ * Only regular files are transferred: opening a FIFO or a device could block the server.
+ * `how`: lstat for a path through its folder (fs/path-handle.ts `at`), never following a link.
+ */
+async function requireRegularFile(real: string, how: typeof stat = stat): Promise<void> {
+  const st = await how(real);
   if (st.isDirectory()) throw new FtpError(550, "Is a folder.");
   if (!st.isFile()) throw new FtpError(550, "Not a regular file.");
 }
 
 async function retrieve(s: Session, arg: string): Promise<void> {
-  const { vpath, real } = await s.resolve(arg);
+  // Held open until the transfer is over (fs/path-handle.ts); read through the file itself.
+  const handle = await openPath(s, arg, "follow", "r");
+  try {
+    await retrieveFrom(s, handle.vpath, await handle.self());
+  } finally {
+    await handle.close();
+  }
+}
+
+async function retrieveFrom(s: Session, vpath: string, real: string): Promise<void> {
   const offset = s.restOffset;
   s.restOffset = 0;
   await requireRegularFile(real);
@@ -115,8 +133,8 @@ async function openForUpload(real: string, how: "STOR" | "APPE" | "REST", offset
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
-  await requireRegularFile(real);
-  const file = await open(real, how === "APPE" ? "a" : "r+");
+  await requireRegularFile(real, lstat);
+  const file = await open(real, (how === "APPE" ? constants.O_WRONLY | constants.O_APPEND : constants.O_RDWR) | O_NOFOLLOW);
   if (how === "REST") {
     const { size } = await file.stat();
     if (offset > size) {
@@ -127,7 +145,20 @@ async function openForUpload(real: string, how: "STOR" | "APPE" | "REST", offset
   return { file, created: false };
 }
 
-async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: string, preliminary?: string, created0?: FileHandle): Promise<void> {
+/** The truncate at the end of a resumed upload: through the held folder, never following a link. */
+async function truncateAt(path: string, size: number): Promise<void> {
+  const file = await open(path, O_WRONLY | NO_FOLLOW);
+  try {
+    await file.truncate(size);
+  } finally {
+    await file.close();
+  }
+}
+
+async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: string, preliminary?: string, created0?: FileHandle, handle?: PathHandle): Promise<void> {
+  // Acting on a name in the checked folder goes through the open folder (fs/path-handle.ts);
+  // `real` and `target` stay real paths for quotas.
+  const via = (path: string) => (handle ? handle.sibling(path.slice(path.lastIndexOf("/") + 1)) : path);
   const offset = command === "STOR" ? s.restOffset : 0;
   s.restOffset = 0;
   const how = command === "APPE" ? "APPE" : offset > 0 ? "REST" : "STOR";
@@ -141,13 +172,23 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
   let existedBefore = false;
   let completed = false;
   if (atomic) {
-    const st = await lstat(target).catch(() => null);
+    const st = await lstat(via(target)).catch(() => null);
     if (st && !st.isFile()) throw new FtpError(550, "Not a regular file.");
     existedBefore = st !== null;
     real = join(dirname(target), `.${basename(target)}.ftp-upload-${randomBytes(4).toString("hex")}`);
   }
 //<
-  const opened = created0 ? { file: created0, created: true } : await openForUpload(real, how, offset);
+  const opened = created0 ? { file: created0, created: true } : await openForUpload(via(real), how, offset);
+//> final hard-links-store
+  if (!opened.created) {
+    try {
+      refuseHardLink(s, await opened.file.stat());
+    } catch (err) {
+      await opened.file.close();
+      throw err;
+    }
+  }
+//<
   const { created } = opened;
   const file = new OpenFile(opened.file);
 //> final quota-room
@@ -156,7 +197,7 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
   const quotas = s.options.quotas;
   const account = s.requireAccount();
   const limits = quotas ? quotas.limitsFor(account.name, s.jail!.realHome, real, account.mounts) : [];
-  const sizeBefore = !quotas ? 0 : atomic ? (existedBefore ? (await stat(target)).size : 0) : created ? 0 : (await opened.file.stat()).size;
+  const sizeBefore = !quotas ? 0 : atomic ? (existedBefore ? (await lstat(via(target))).size : 0) : created ? 0 : (await opened.file.stat()).size;
   let reservation: Reservation | undefined;
   if (quotas && limits.length > 0) {
     const replaced = how === "STOR" ? sizeBefore : how === "REST" ? sizeBefore - offset : 0;
@@ -164,7 +205,7 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       reservation = await quotas.reserve(real, limits, replaced);
     } catch (err) {
       await file.release();
-      if (created) await unlink(real).catch(() => {});
+      if (created) await unlink(via(real)).catch(() => {});
       throw err;
     }
   }
@@ -199,28 +240,31 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       } finally {
         // A resumed upload ends where its data ends: old bytes past that point are not ours.
         // (By path: the stream owns the descriptor and may have closed it already.)
-        if (how === "REST") await truncate(real, offset + written());
+        if (how === "REST") await truncateAt(via(real), offset + written());
       }
     },
     async (connected) => {
       receiver?.release();
       await file.release();
       // No data connection ever came: do not leave an empty file we made ourselves.
-      if (created && !connected) await unlink(real).catch(() => {});
+      if (created && !connected) await unlink(via(real)).catch(() => {});
 //> final quota-refused
       // Cut by the quota: nothing of it is kept (quota.ts says what that means for each kind).
-      if (guard?.exceeded) await undoRefusedUpload(how, real, sizeBefore, atomic);
+      if (guard?.exceeded) {
+        const uploaded = { remove: () => unlink(via(real)), truncate: (size: number) => truncateAt(via(real), size) };
+        await undoRefusedUpload(how, uploaded, sizeBefore, atomic);
+      }
 //<
 //> final atomic-finish
       if (atomic) {
-        if (completed || (connected && !existedBefore && !guard?.exceeded)) await rename(real, target);
-        else await unlink(real).catch(() => {});
+        if (completed || (connected && !existedBefore && !guard?.exceeded)) await rename(via(real), via(target));
+        else await unlink(via(real)).catch(() => {});
       }
 //<
 //> final quota-count
       // Count what the upload really changed on disk (also when it failed half-way).
       if (quotas) {
-        const sizeAfter = await stat(target).then((st) => st.size, () => 0);
+        const sizeAfter = await lstat(via(target)).then((st) => st.size, () => 0);
         quotas.changed(target, sizeAfter - sizeBefore);
         reservation?.release(); // in the same turn: the bytes are counted, no longer reserved
       }
@@ -235,22 +279,27 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
 
 /** STOU: a new file with a name nobody has yet (RFC 1123 section 4.1.2.9). */
 async function storeUnique(s: Session, arg: string): Promise<void> {
-  const { vpath, real } = await s.resolve(arg.trim() || "ftp.file", "parent");
-  const folder = real.slice(0, real.lastIndexOf("/")) || "/";
-  const vfolder = vpath.slice(0, vpath.lastIndexOf("/"));
-  const base = real.slice(real.lastIndexOf("/") + 1);
-  for (let i = 0; i < 100; i++) {
-    const name = i === 0 ? base : `${base}.${i}`;
-    try {
-      const file = await open(join(folder, name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-      s.restOffset = 0;
-      await store(s, "STOR", `${vfolder}/${name}`, join(folder, name), `FILE: ${name}`, file);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  const handle = await openPath(s, arg.trim() || "ftp.file", "parent", "w");
+  try {
+    const { vpath, real } = handle;
+    const folder = real.slice(0, real.lastIndexOf("/")) || "/";
+    const vfolder = vpath.slice(0, vpath.lastIndexOf("/"));
+    const base = real.slice(real.lastIndexOf("/") + 1);
+    for (let i = 0; i < 100; i++) {
+      const name = i === 0 ? base : `${base}.${i}`;
+      try {
+        const file = await open(handle.sibling(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+        s.restOffset = 0;
+        await store(s, "STOR", `${vfolder}/${name}`, join(folder, name), `FILE: ${name}`, file, handle);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
     }
+    throw new FtpError(450, "Could not find a unique file name; try another.");
+  } finally {
+    await handle.close();
   }
-  throw new FtpError(450, "Could not find a unique file name; try another.");
 }
 
 export const transferCommands: CommandSpec[] = [
@@ -269,8 +318,12 @@ export const transferCommands: CommandSpec[] = [
     perm: "w",
     help: "Syntax: STOR <path> (upload a file, replacing it).",
     async handler(s, arg) {
-      const { vpath, real } = await s.resolve(arg);
-      await store(s, "STOR", vpath, real);
+      const handle = await openPath(s, arg, "follow", "w");
+      try {
+        await store(s, "STOR", handle.vpath, handle.real, undefined, undefined, handle);
+      } finally {
+        await handle.close();
+      }
     },
   },
   {
@@ -280,8 +333,12 @@ export const transferCommands: CommandSpec[] = [
     perm: "a",
     help: "Syntax: APPE <path> (upload, appending to the file).",
     async handler(s, arg) {
-      const { vpath, real } = await s.resolve(arg);
-      await store(s, "APPE", vpath, real);
+      const handle = await openPath(s, arg, "follow", "a");
+      try {
+        await store(s, "APPE", handle.vpath, handle.real, undefined, undefined, handle);
+      } finally {
+        await handle.close();
+      }
     },
   },
   {

@@ -74,6 +74,9 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "security", key: "user_allow", schema: v.userAllowValue, flag: "--user-allow", doc: "where each user may log in from: NAME=NETWORK ...; NAME2=..., e.g. anna=192.168.1.0/24" },
 //<
   { section: "security", key: "permit_privileged_ports", schema: v.boolValue, default: "false", flag: "--permit-privileged-ports", doc: "allow PORT/EPRT to ports below 1024 (unsafe)" },
+//> final hard-links-setting
+  { section: "security", key: "refuse_hard_links", schema: v.boolValue, default: "false", flag: "--refuse-hard-links", doc: "refuse writes (STOR, APPE, SITE CHMOD, MFMT) to a file with more than one hard link: a link made by a local user may lead to a file outside the home" },
+//<
 
 //> final tls-settings
   { section: "tls", key: "enabled", schema: v.boolValue, default: "false", flag: "--tls", doc: "FTPS (RFC 4217): offer AUTH TLS; without certfile a self-signed certificate is made at startup" },

@@ -15,10 +15,13 @@
 
 import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
-import { open, stat, truncate, unlink } from "../fs/byte-names.ts";
+import { lstat, open, stat, unlink } from "../fs/byte-names.ts";
 import type { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
+import { openPath } from "../fs/open-path.ts";
+import type { PathHandle } from "../fs/path-handle.ts";
+import { O_NOFOLLOW as NO_FOLLOW } from "../fs/proc-fd.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
@@ -53,15 +56,27 @@ class OpenFile {
   }
 }
 
-/** Only regular files are transferred: opening a FIFO or a device could block the server. */
-async function requireRegularFile(real: string): Promise<void> {
-  const st = await stat(real);
+/**
+ * Only regular files are transferred: opening a FIFO or a device could block the server.
+ * `how`: lstat for a path through its folder (fs/path-handle.ts `at`), never following a link.
+ */
+async function requireRegularFile(real: string, how: typeof stat = stat): Promise<void> {
+  const st = await how(real);
   if (st.isDirectory()) throw new FtpError(550, "Is a folder.");
   if (!st.isFile()) throw new FtpError(550, "Not a regular file.");
 }
 
 async function retrieve(s: Session, arg: string): Promise<void> {
-  const { vpath, real } = await s.resolve(arg);
+  // Held open until the transfer is over (fs/path-handle.ts); read through the file itself.
+  const handle = await openPath(s, arg, "follow", "r");
+  try {
+    await retrieveFrom(s, handle.vpath, await handle.self());
+  } finally {
+    await handle.close();
+  }
+}
+
+async function retrieveFrom(s: Session, vpath: string, real: string): Promise<void> {
   const offset = s.restOffset;
   s.restOffset = 0;
   await requireRegularFile(real);
@@ -107,8 +122,8 @@ async function openForUpload(real: string, how: "STOR" | "APPE" | "REST", offset
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
-  await requireRegularFile(real);
-  const file = await open(real, how === "APPE" ? "a" : "r+");
+  await requireRegularFile(real, lstat);
+  const file = await open(real, (how === "APPE" ? constants.O_WRONLY | constants.O_APPEND : constants.O_RDWR) | O_NOFOLLOW);
   if (how === "REST") {
     const { size } = await file.stat();
     if (offset > size) {
@@ -119,11 +134,24 @@ async function openForUpload(real: string, how: "STOR" | "APPE" | "REST", offset
   return { file, created: false };
 }
 
-async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: string, preliminary?: string, created0?: FileHandle): Promise<void> {
+/** The truncate at the end of a resumed upload: through the held folder, never following a link. */
+async function truncateAt(path: string, size: number): Promise<void> {
+  const file = await open(path, O_WRONLY | NO_FOLLOW);
+  try {
+    await file.truncate(size);
+  } finally {
+    await file.close();
+  }
+}
+
+async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: string, preliminary?: string, created0?: FileHandle, handle?: PathHandle): Promise<void> {
+  // Acting on a name in the checked folder goes through the open folder (fs/path-handle.ts);
+  // `real` and `target` stay real paths for quotas.
+  const via = (path: string) => (handle ? handle.sibling(path.slice(path.lastIndexOf("/") + 1)) : path);
   const offset = command === "STOR" ? s.restOffset : 0;
   s.restOffset = 0;
   const how = command === "APPE" ? "APPE" : offset > 0 ? "REST" : "STOR";
-  const opened = created0 ? { file: created0, created: true } : await openForUpload(real, how, offset);
+  const opened = created0 ? { file: created0, created: true } : await openForUpload(via(real), how, offset);
   const { created } = opened;
   const file = new OpenFile(opened.file);
   const mode = s.type === "A" ? "ASCII" : "BINARY";
@@ -149,14 +177,14 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
       } finally {
         // A resumed upload ends where its data ends: old bytes past that point are not ours.
         // (By path: the stream owns the descriptor and may have closed it already.)
-        if (how === "REST") await truncate(real, offset + written());
+        if (how === "REST") await truncateAt(via(real), offset + written());
       }
     },
     async (connected) => {
       receiver?.release();
       await file.release();
       // No data connection ever came: do not leave an empty file we made ourselves.
-      if (created && !connected) await unlink(real).catch(() => {});
+      if (created && !connected) await unlink(via(real)).catch(() => {});
     },
     receiver?.onread,
   );
@@ -164,22 +192,27 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
 
 /** STOU: a new file with a name nobody has yet (RFC 1123 section 4.1.2.9). */
 async function storeUnique(s: Session, arg: string): Promise<void> {
-  const { vpath, real } = await s.resolve(arg.trim() || "ftp.file", "parent");
-  const folder = real.slice(0, real.lastIndexOf("/")) || "/";
-  const vfolder = vpath.slice(0, vpath.lastIndexOf("/"));
-  const base = real.slice(real.lastIndexOf("/") + 1);
-  for (let i = 0; i < 100; i++) {
-    const name = i === 0 ? base : `${base}.${i}`;
-    try {
-      const file = await open(join(folder, name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-      s.restOffset = 0;
-      await store(s, "STOR", `${vfolder}/${name}`, join(folder, name), `FILE: ${name}`, file);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  const handle = await openPath(s, arg.trim() || "ftp.file", "parent", "w");
+  try {
+    const { vpath, real } = handle;
+    const folder = real.slice(0, real.lastIndexOf("/")) || "/";
+    const vfolder = vpath.slice(0, vpath.lastIndexOf("/"));
+    const base = real.slice(real.lastIndexOf("/") + 1);
+    for (let i = 0; i < 100; i++) {
+      const name = i === 0 ? base : `${base}.${i}`;
+      try {
+        const file = await open(handle.sibling(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+        s.restOffset = 0;
+        await store(s, "STOR", `${vfolder}/${name}`, join(folder, name), `FILE: ${name}`, file, handle);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
     }
+    throw new FtpError(450, "Could not find a unique file name; try another.");
+  } finally {
+    await handle.close();
   }
-  throw new FtpError(450, "Could not find a unique file name; try another.");
 }
 
 export const transferCommands: CommandSpec[] = [
@@ -198,8 +231,12 @@ export const transferCommands: CommandSpec[] = [
     perm: "w",
     help: "Syntax: STOR <path> (upload a file, replacing it).",
     async handler(s, arg) {
-      const { vpath, real } = await s.resolve(arg);
-      await store(s, "STOR", vpath, real);
+      const handle = await openPath(s, arg, "follow", "w");
+      try {
+        await store(s, "STOR", handle.vpath, handle.real, undefined, undefined, handle);
+      } finally {
+        await handle.close();
+      }
     },
   },
   {
@@ -209,8 +246,12 @@ export const transferCommands: CommandSpec[] = [
     perm: "a",
     help: "Syntax: APPE <path> (upload, appending to the file).",
     async handler(s, arg) {
-      const { vpath, real } = await s.resolve(arg);
-      await store(s, "APPE", vpath, real);
+      const handle = await openPath(s, arg, "follow", "a");
+      try {
+        await store(s, "APPE", handle.vpath, handle.real, undefined, undefined, handle);
+      } finally {
+        await handle.close();
+      }
     },
   },
   {

@@ -9,16 +9,34 @@
 //   C: DELE notes.txt        S: 250 Deleted /notes.txt.
 
 import { lstat, mkdir, rename, rmdir, stat, unlink, utimes } from "../fs/byte-names.ts";
+import type { PermLetter } from "../auth/permissions.ts";
+import { openPath } from "../fs/open-path.ts";
+import type { PathHandle } from "../fs/path-handle.ts";
 import { ftpTime } from "../listing/format.ts";
 import { FtpError, quotePath } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { alias, type CommandSpec } from "./spec.ts";
 
-/** A directory entry to delete, rename or create: never the home folder itself. */
-async function entry(s: Session, arg: string): Promise<{ vpath: string; real: string }> {
-  const resolved = await s.resolve(arg, "parent");
-  if (resolved.vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
-  return resolved;
+/**
+ * A directory entry to delete, rename or create: never the home folder itself. Held open
+ * through its folder (fs/path-handle.ts): the caller acts on `at` and closes it.
+ */
+async function entry(s: Session, arg: string, perm: PermLetter): Promise<PathHandle> {
+  const handle = await openPath(s, arg, "parent", perm);
+  if (handle.vpath === "/") {
+    await handle.close();
+    throw new FtpError(550, "Not allowed on your home folder.");
+  }
+  return handle;
+}
+
+/** Runs `act` on a checked path, closing its handle afterwards. */
+async function using<T>(handle: PathHandle, act: (h: PathHandle) => Promise<T>): Promise<T> {
+  try {
+    return await act(handle);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** "20261121104400" (or with .sss fraction) -> a Date in UTC; RFC 3659 section 2.3. */
@@ -38,8 +56,10 @@ const mkd: CommandSpec = {
   perm: "m",
   help: "Syntax: MKD <path> (make a folder).",
   async handler(s, arg) {
-    const { vpath, real } = await entry(s, arg);
-    await mkdir(real);
+    const vpath = await using(await entry(s, arg, "m"), async (h) => {
+      await mkdir(h.at);
+      return h.vpath;
+    });
     s.reply(257, `${quotePath(vpath)} created.`);
   },
 };
@@ -51,8 +71,10 @@ const rmd: CommandSpec = {
   perm: "d",
   help: "Syntax: RMD <path> (remove an empty folder).",
   async handler(s, arg) {
-    const { vpath, real } = await entry(s, arg);
-    await rmdir(real);
+    const vpath = await using(await entry(s, arg, "d"), async (h) => {
+      await rmdir(h.at);
+      return h.vpath;
+    });
     s.reply(250, `Removed folder ${vpath}.`);
   },
 };
@@ -66,8 +88,7 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: SIZE <path> (file size in bytes).",
     feat: "SIZE",
     async handler(s, arg) {
-      const { real } = await s.resolve(arg);
-      const st = await stat(real);
+      const st = await using(await openPath(s, arg, "follow", "l"), async (h) => stat(await h.self()));
       if (!st.isFile()) throw new FtpError(550, "Not a regular file.");
       s.reply(213, String(st.size));
     },
@@ -80,8 +101,7 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: MDTM <path> (last modification time, UTC).",
     feat: "MDTM",
     async handler(s, arg) {
-      const { real } = await s.resolve(arg);
-      const st = await stat(real);
+      const st = await using(await openPath(s, arg, "follow", "l"), async (h) => stat(await h.self()));
       if (!st.isFile()) throw new FtpError(550, "Not a regular file.");
       s.reply(213, ftpTime(st.mtime));
     },
@@ -99,9 +119,13 @@ export const fileCommands: CommandSpec[] = [
       if (!time || space === -1 || !arg.slice(space + 1)) {
         throw new FtpError(501, "Syntax: MFMT YYYYMMDDHHMMSS <path>");
       }
-      const { vpath, real } = await s.resolve(arg.slice(space + 1));
-      const st = await stat(real);
-      await utimes(real, st.atime, time);
+      const vpath = await using(await openPath(s, arg.slice(space + 1), "follow", "T"), async (h) => {
+        if (h.vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
+        const self = await h.self();
+        const st = await stat(self);
+        await utimes(self, st.atime, time);
+        return h.vpath;
+      });
       s.reply(213, `Modify=${ftpTime(time)}; ${vpath}`);
     },
   },
@@ -112,10 +136,12 @@ export const fileCommands: CommandSpec[] = [
     perm: "d",
     help: "Syntax: DELE <path> (delete a file).",
     async handler(s, arg) {
-      const { vpath, real } = await entry(s, arg);
-      const st = await lstat(real);
-      if (st.isDirectory()) throw new FtpError(550, "Is a folder; use RMD.");
-      await unlink(real);
+      const vpath = await using(await entry(s, arg, "d"), async ({ at, real, vpath }) => {
+        const st = await lstat(at);
+        if (st.isDirectory()) throw new FtpError(550, "Is a folder; use RMD.");
+        await unlink(at);
+        return vpath;
+      });
       s.reply(250, `Deleted ${vpath}.`);
     },
   },
@@ -130,8 +156,11 @@ export const fileCommands: CommandSpec[] = [
     perm: "f",
     help: "Syntax: RNFR <path> (the file to rename; RNTO follows).",
     async handler(s, arg) {
-      const from = await entry(s, arg);
-      await lstat(from.real);
+      // Only the virtual path is kept: RNTO walks it again and never acts on a path resolved now.
+      const from = await using(await entry(s, arg, "f"), async (h) => {
+        await lstat(h.at);
+        return { vpath: h.vpath, real: h.real };
+      });
       s.renameFrom = from;
       s.reply(350, "Ready for RNTO.");
     },
@@ -146,10 +175,29 @@ export const fileCommands: CommandSpec[] = [
       const from = s.renameFrom;
       s.renameFrom = null;
       if (!from) throw new FtpError(503, "Send RNFR first.");
-      const to = await entry(s, arg);
-      await rename(from.real, to.real);
-      s.log("info", "rename", { from: from.vpath, to: to.vpath });
-      s.reply(250, `Renamed ${from.vpath} to ${to.vpath}.`);
+      const fromHandle = await entry(s, from.vpath, "f");
+      let toHandle: PathHandle;
+      try {
+        toHandle = await entry(s, arg, "f");
+      } catch (err) {
+        await fromHandle.close();
+        throw err;
+      }
+      try {
+        await renameHandles(s, fromHandle, toHandle);
+      } finally {
+        await fromHandle.close();
+        await toHandle.close();
+      }
     },
   },
 ];
+
+/** RNTO's work, on the two entries held open through their folders. */
+async function renameHandles(s: Session, fromHandle: PathHandle, toHandle: PathHandle): Promise<void> {
+      const from = { vpath: fromHandle.vpath, real: fromHandle.real };
+      const to = { vpath: toHandle.vpath, real: toHandle.real };
+      await rename(fromHandle.at, toHandle.at);
+      s.log("info", "rename", { from: from.vpath, to: to.vpath });
+      s.reply(250, `Renamed ${from.vpath} to ${to.vpath}.`);
+}

@@ -13,6 +13,7 @@ import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { stat } from "../fs/byte-names.ts";
 import { entryStats, folderEntries } from "../listing/entries.ts";
+import { openPath } from "../fs/open-path.ts";
 import { ListingDates, lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
 import { virtualBasename } from "../fs/virtual-path.ts";
 import { utf8 } from "../protocol/codec.ts";
@@ -84,13 +85,20 @@ async function listOverData(s: Session, format: Format, arg: string): Promise<vo
   const target = format === "MLSD" ? arg : stripListFlags(arg);
   const wildcard = format === "MLSD" ? null : await wildcardTarget(s, target);
   if (wildcard) return listMatches(s, format, wildcard);
-  const { vpath, real } = await s.resolve(target || ".");
-  const st = await stat(real);
-  if (format === "MLSD" && !st.isDirectory()) throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
-  await s.runTransfer(format, vpath, `listing ${vpath}.`, (socket) =>
-    // One piece read ahead, no more: the folder is walked as fast as the client takes the listing.
-    pipeline([Readable.from(listingChunks(s, format, real, vpath, st), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
-  );
+  // The folder is read through itself, held open (fs/path-handle.ts), never by its name again.
+  const handle = await openPath(s, target || ".", "follow", "l");
+  try {
+    const { vpath } = handle;
+    const real = await handle.self();
+    const st = await stat(real);
+    if (format === "MLSD" && !st.isDirectory()) throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
+    await s.runTransfer(format, vpath, `listing ${vpath}.`, (socket) =>
+      // One piece read ahead, no more: the folder is walked as fast as the client takes the listing.
+      pipeline([Readable.from(listingChunks(s, format, real, vpath, st), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
+    );
+  } finally {
+    await handle.close();
+  }
 }
 
 /** LIST or NLST of the entries a wildcard matches (listing/wildcard.ts). */
@@ -104,12 +112,18 @@ async function listMatches(s: Session, format: Format, w: WildcardTarget): Promi
 export async function statPath(s: Session, arg: string): Promise<void> {
   const wildcard = await wildcardTarget(s, stripListFlags(arg));
   if (wildcard) return statMatches(s, wildcard);
-  const { vpath, real } = await s.resolve(stripListFlags(arg) || ".", "follow", "l");
-  const st = await stat(real);
-  s.replyPart(213, `Status of ${vpath}:`);
-  // Continuation lines start with a space, so none can be mistaken for the final "213 ".
-  for await (const chunk of listingChunks(s, "LIST", real, vpath, st, " ")) {
-    await s.writeContinuation(chunk);
+  const handle = await openPath(s, stripListFlags(arg) || ".", "follow", "l");
+  try {
+    const { vpath } = handle;
+    const real = await handle.self();
+    const st = await stat(real);
+    s.replyPart(213, `Status of ${vpath}:`);
+    // Continuation lines start with a space, so none can be mistaken for the final "213 ".
+    for await (const chunk of listingChunks(s, "LIST", real, vpath, st, " ")) {
+      await s.writeContinuation(chunk);
+    }
+  } finally {
+    await handle.close();
   }
   s.reply(213, "End of status.");
 }
@@ -156,8 +170,9 @@ export const listingCommands: CommandSpec[] = [
     // RFC 3659 section 7.8: every fact we know, with a * on those this session has selected.
     feat: (s) => `MLST ${MLST_FACTS.map((f) => `${f}${s.mlstFacts.has(f) ? "*" : ""};`).join("")}`,
     async handler(s, arg) {
-      const { vpath, real } = await s.resolve(arg || ".");
-      const st = await entryStats(real, s.jail!);
+      const handle = await openPath(s, arg || ".", "follow", "l");
+      const vpath = handle.vpath;
+      const st = await handle.self().then((self) => stat(self), () => null).finally(() => handle.close());
       if (!st) throw new FtpError(550, "No such file or folder.");
       s.reply(250, [`Listing ${vpath}`, `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${vpath}`, "End."]);
     },

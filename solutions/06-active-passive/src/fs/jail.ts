@@ -13,6 +13,9 @@
 import { lstat, realpath } from "./byte-names.ts";
 import { join, sep } from "node:path";
 import { FtpError } from "../protocol/reply.ts";
+import { PathHandle } from "./path-handle.ts";
+import { procFdAvailable } from "./proc-fd.ts";
+import { walk } from "./walk.ts";
 
 export type ResolveMode = "follow" | "parent";
 
@@ -64,6 +67,26 @@ export class Jail {
     const isLink = await lstat(lexical).then((s) => s.isSymbolicLink(), () => false);
     if (isLink) throw new FtpError(550, "Symbolic link points to nothing inside your home folder.");
     return join(await this.resolveExisting(join(lexical, "..")), baseOf(lexical));
+  }
+
+  /** Every real folder a link may lead into: the home and the virtual folders. */
+  private roots(): string[] {
+    const roots = [this.realHome];
+    return roots;
+  }
+
+  /**
+   * Like resolve(), but the result is held open (see path-handle.ts): acting on it cannot be
+   * sent outside by someone renaming folders or swapping in links meanwhile. Close it after.
+   */
+  async handle(vpath: string, mode: ResolveMode, shown = vpath): Promise<PathHandle> {
+    if (!procFdAvailable()) {
+      const real = await this.resolve(vpath, mode);
+      return new PathHandle(shown, real, -1, baseOf(real));
+    }
+    const parts = vpath.split("/").filter(Boolean);
+    const walked = await walk(this.roots(), this.realHome, parts, parts.length === 0 ? "follow" : mode);
+    return new PathHandle(shown, walked.real, walked.folder, walked.name);
   }
 
   private async resolveExisting(path: string): Promise<string> {

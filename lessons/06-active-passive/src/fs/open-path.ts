@@ -1,0 +1,25 @@
+// A command's path argument, checked and held open (see path-handle.ts): the same steps as
+// Session.resolve() (virtual path, permission, jail), but the result is a handle to act on.
+// The caller closes it (try/finally), after the transfer when there is one.
+
+import { FtpError } from "../protocol/reply.ts";
+import type { Session } from "../session.ts";
+import type { PermLetter } from "../auth/permissions.ts";
+import type { ResolveMode } from "./jail.ts";
+import type { PathHandle } from "./path-handle.ts";
+import { procFdAvailable } from "./proc-fd.ts";
+import { resolveVirtual } from "./virtual-path.ts";
+
+let warned = false;
+
+/** `perm`: the permission letter of the command (its spec's perm), checked on the path. */
+export async function openPath(s: Session, arg: string, mode: ResolveMode, perm: PermLetter | undefined): Promise<PathHandle> {
+  const account = s.requireAccount();
+  const vpath = resolveVirtual(s.cwd, arg);
+  if (perm && !account.perms.allows(perm, vpath)) throw new FtpError(550, "Permission denied.");
+  if (!warned && !procFdAvailable()) {
+    warned = true;
+    s.log("warn", "no /proc/self/fd here: paths are checked with realpath() only; someone else who can write into a home can race a command outside it");
+  }
+  return s.jail!.handle(vpath, mode);
+}
