@@ -298,9 +298,18 @@ describe("finding 9: garbage on a PROT P data connection after its handshake is 
       const r = await ctl.expect([426, 451, 226, 425], `the end of ${command}`);
       await sleep(200);
       const errors = logged.log().filter((e) => e.level === "error");
-      expect(r.code, `${command}: ${r.lines.join(" | ")}`).toBe(426);
+      expect(r.code, `${command}: ${r.lines.join(" | ")}\n  log: ${JSON.stringify(logged.log().slice(-3))}`).toBe(426);
       expect(errors, "no ERROR log line for a client's broken data connection").toEqual([]);
+      const warned = logged.log().some((e) => e.level === "warn" && e.msg === "transfer" && e.command === command.slice(0, 4));
+      expect(warned, `a warning "transfer" for ${command}`).toBe(true);
       await ctl.send("NOOP", 200, "the session goes on");
     });
   }
+
+  it("clear-text garbage on the control connection after its handshake: the server hangs up (it does not wait for the idle timeout)", async () => {
+    const ctl = await tlsLogin();
+    (ctl as unknown as { tcp: net.Socket }).tcp.write(Buffer.from("GARBAGE GARBAGE\r\n".repeat(10)));
+    const closed = await Promise.race([ctl.closed.then(() => true), sleep(3000).then(() => false)]);
+    expect(closed, "the control connection is closed within 3 s").toBe(true);
+  });
 });
