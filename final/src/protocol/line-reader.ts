@@ -46,7 +46,6 @@ export class LineReader {
   }
 
 //<
-
   /** Feed a chunk; returns the complete lines (and overlong notices) it finished. */
   push(chunk: Buffer): LineEvent[] {
     const events: LineEvent[] = [];

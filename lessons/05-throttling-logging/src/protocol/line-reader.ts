@@ -34,7 +34,6 @@ export class LineReader {
     return this.pendingLength > 0 || this.discarding;
   }
 
-
   /** Feed a chunk; returns the complete lines (and overlong notices) it finished. */
   push(chunk: Buffer): LineEvent[] {
     const events: LineEvent[] = [];
