@@ -29,6 +29,23 @@ export class LineReader {
 
   constructor(private readonly maxLength: number) {}
 
+  /** True while a line has begun and not ended (its bytes wait here, or an overlong one is skipped). */
+  get partial(): boolean {
+    return this.pendingLength > 0 || this.discarding;
+  }
+
+//> final discard-pending
+  /** Forgets a half-read line (clear text sent behind AUTH TLS); returns its length in bytes. */
+  discard(): number {
+    const bytes = this.pendingLength;
+    this.pending = [];
+    this.pendingLength = 0;
+    this.discarding = false;
+    this.skipLF = false;
+    return bytes;
+  }
+
+//<
   /** Feed a chunk; returns the complete lines (and overlong notices) it finished. */
   push(chunk: Buffer): LineEvent[] {
     const events: LineEvent[] = [];

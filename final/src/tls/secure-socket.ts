@@ -20,6 +20,14 @@ export function secureServerSocket(raw: Socket, context: SecureContext, timeoutM
     tls.once("secure", () => {
       clearTimeout(timer);
       tls.off("error", fail);
+      // Node's TLS servers "release control" of a socket once its handshake is done; before
+      // that, a later TLS error (clear-text garbage, a forged record) is swallowed and the
+      // connection just hangs: an upload would wait for its data timeout. A socket made with
+      // new TLSSocket never gets there unless we do it (an internal of node:tls; without it,
+      // the error still shows on our next write).
+      (tls as unknown as { _releaseControl?: () => void })._releaseControl?.();
+      // Such an error does not close the socket by itself.
+      tls.on("error", () => tls.destroy());
       resolve(tls);
     });
   });

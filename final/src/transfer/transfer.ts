@@ -45,6 +45,11 @@ export class Transfer {
 /** Error codes that mean "the data connection broke", as opposed to a disk problem. */
 export function isConnectionError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException)?.code;
+//> final tls-broken
+  // A TLS data connection that breaks (clear-text garbage, a bad record, an alert) fails with
+  // OpenSSL's error: the client's connection is broken, not our disk.
+  if (code === "EPROTO" || (typeof code === "string" && code.startsWith("ERR_SSL_"))) return true;
+//<
   return (
     code === "ECONNRESET" ||
     code === "EPIPE" ||

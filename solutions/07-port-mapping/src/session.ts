@@ -7,9 +7,10 @@
 //   S: 230 Login successful.
 //
 // Lines are read as they come and queued; commands run one at a time, in order, each with
-// exactly one final reply. While a transfer runs, ABOR and STAT are answered at once (they
-// must reach a busy transfer); everything else waits for the transfer to end, so QUIT during
-// a download lets the download finish first.
+// exactly one final reply. While a transfer runs, ABOR and STAT go to a small queue of their
+// own and run beside it (they must reach a busy transfer); everything else waits for the
+// transfer to end, so QUIT during a download lets the download finish first. Both queues wait
+// for the client to read its replies, and stop reading when full.
 
 import { once } from "node:events";
 import type { OnReadOpts, Socket } from "node:net";
@@ -41,6 +42,10 @@ export interface SessionHost {
 
 /** Lines waiting to run before we stop reading from a client that pipelines too much. */
 const MAX_QUEUED_LINES = 64;
+/** Urgent lines (ABOR, STAT) waiting beside a transfer before we stop reading. */
+const MAX_URGENT_LINES = 8;
+/** The longest a command line may take to arrive (less when the idle timeout is shorter). */
+const LINE_DEADLINE_SEC = 60;
 /** How long a closing connection may linger before we drop it. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -75,6 +80,15 @@ export class Session {
   private readonly reader: LineReader;
   private readonly queue: Array<LineEvent> = [];
   private busy = false;
+  /** Urgent lines read during a transfer, each with the number of queued lines read before it. */
+  private readonly urgentQueue: Array<{ event: LineEvent; after: number }> = [];
+  private urgentBusy = false;
+  /** Lines ever put in `queue`, and taken from it: where an urgent line stands among them. */
+  private queuedCount = 0;
+  private takenCount = 0;
+  /** When the line being read began to arrive; null when no line is half-read. */
+  private lineStarted: number | null = null;
+  private lineTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private inputHolds = 0;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -145,18 +159,55 @@ export class Session {
   // ---- reading commands ------------------------------------------------------------------
 
   private onData(chunk: Buffer): void {
+    const events = this.reader.push(chunk);
+    this.watchLine(events.length > 0);
+    // Only complete commands keep a session alive: a client that dribbles a byte now and then
+    // is idle all the same.
+    if (!events.length) return;
     this.idleSince = null;
-    for (const event of this.reader.push(chunk)) {
+    for (const event of events) {
       if (event.kind === "line" && this.transfer && this.isUrgent(event.bytes)) {
-        void this.execute(event);
+        this.urgentQueue.push({ event, after: this.queuedCount });
         continue;
       }
       this.queue.push(event);
+      this.queuedCount++;
     }
     // A full queue stops reading, except while a transfer runs: then ABOR and STAT must stay
     // readable behind pipelined lines, so only a much longer queue stops it.
     if (this.queue.length > (this.transfer ? MAX_QUEUED_LINES * 4 : MAX_QUEUED_LINES)) this.holdInput();
+    if (this.urgentQueue.length > MAX_URGENT_LINES) this.holdInputForUrgent();
+    if (this.urgentQueue.length) void this.pumpUrgent();
     void this.pump();
+  }
+
+  /**
+   * Urgent lines run one at a time beside the transfer, each waiting, like the queue, until the
+   * client has read its reply: a client that sends STAT after STAT and reads nothing must not
+   * make us buffer replies without end.
+   */
+  private async pumpUrgent(): Promise<void> {
+    if (this.urgentBusy) return;
+    this.urgentBusy = true;
+    while (this.urgentQueue.length && !this.closed) {
+      await this.execute(this.urgentQueue.shift()!.event);
+      if (this.control.writableNeedDrain && !this.closed) await this.drained();
+      if (this.inputHeldForUrgent && this.urgentQueue.length <= MAX_URGENT_LINES / 2) this.releaseUrgentHold();
+    }
+    this.urgentBusy = false;
+  }
+
+  /**
+   * The transfer is over: urgent lines still waiting are ordinary ones now; they join the
+   * queue where they were read, so replies keep the order of the commands.
+   */
+  private requeueUrgent(): void {
+    let inserted = 0;
+    for (const { event, after } of this.urgentQueue.splice(0)) {
+      this.queue.splice(Math.max(0, after - this.takenCount) + inserted++, 0, event);
+      this.queuedCount++;
+    }
+    if (this.inputHeldForUrgent) this.releaseUrgentHold();
   }
 
   private isUrgent(bytes: Buffer): boolean {
@@ -169,6 +220,7 @@ export class Session {
     this.busy = true;
     while (this.queue.length && !this.closed) {
       const event = this.queue.shift()!;
+      this.takenCount++;
       if (this.queue.length <= MAX_QUEUED_LINES / 2 && this.inputHeldForQueue) this.releaseQueueHold();
       await this.execute(event);
       // A client that does not read its replies must not make us buffer them without end:
@@ -203,14 +255,63 @@ export class Session {
     this.inputHeldForQueue = false;
     this.resumeInput();
   }
+  private inputHeldForUrgent = false;
+  private holdInputForUrgent(): void {
+    if (this.inputHeldForUrgent) return;
+    this.inputHeldForUrgent = true;
+    this.pauseInput();
+  }
+  private releaseUrgentHold(): void {
+    this.inputHeldForUrgent = false;
+    this.resumeInput();
+  }
 
   /** Stop reading from the client (the bad-password delay, a full queue); nests. */
   pauseInput(): void {
     if (this.inputHolds++ === 0) this.control.pause();
   }
   resumeInput(): void {
-    if (--this.inputHolds === 0 && !this.closed) this.control.resume();
+    if (--this.inputHolds === 0 && !this.closed) {
+      this.control.resume();
+      // A half-read line's deadline counts from now: the client could not send while we did not read.
+      if (this.lineStarted !== null) this.lineStarted = Date.now();
+    }
   }
+
+  // ---- the deadline for a whole command line ----------------------------------------------
+
+  /** After a chunk: is a line half-read now, and since when? (`completed`: the chunk ended lines.) */
+  private watchLine(completed: boolean): void {
+    if (!this.reader.partial) {
+      this.lineStarted = null;
+      return;
+    }
+    if (this.lineStarted === null || completed) this.lineStarted = Date.now();
+    if (!this.lineTimer) this.setLineTimer(this.lineLimitSec() * 1000);
+  }
+
+  /** min(idle timeout, 60 s); 60 s when there is no idle timeout. */
+  private lineLimitSec(): number {
+    const idle = this.options.idleTimeoutSec;
+    return idle > 0 ? Math.min(idle, LINE_DEADLINE_SEC) : LINE_DEADLINE_SEC;
+  }
+
+  private setLineTimer(ms: number): void {
+    this.lineTimer = setTimeout(this.lineCheck, ms);
+    this.lineTimer.unref();
+  }
+
+  private readonly lineCheck = (): void => {
+    this.lineTimer = null;
+    if (this.closed || this.lineStarted === null) return;
+    const limitSec = this.lineLimitSec();
+    // Not reading (a full queue, the wrong-password delay): the client cannot finish its line.
+    if (this.inputHolds > 0) return this.setLineTimer(limitSec * 1000);
+    const left = this.lineStarted + limitSec * 1000 - Date.now();
+    if (left > 0) return this.setLineTimer(left);
+    this.log("warn", "command line not completed in time", { seconds: limitSec });
+    this.close(421, `Command line not completed within ${limitSec} seconds; closing control connection.`);
+  };
 
   private async execute(event: LineEvent): Promise<void> {
     if (event.kind === "overlong") {
@@ -364,6 +465,7 @@ export class Session {
     }
     this.reply(final.code, final.message);
     this.transfer = null;
+    this.requeueUrgent();
     transfer.finished();
     const seconds = (Date.now() - transfer.started) / 1000;
     this.log(result === "ok" ? "info" : "warn", "transfer", { command, path, bytes: transfer.bytes, seconds, result });
@@ -409,6 +511,7 @@ export class Session {
     if (code !== undefined && text !== undefined) this.reply(code, text);
     this.closed = true;
     this.queue.length = 0;
+    this.urgentQueue.length = 0;
     this.control.end();
     // A client that never closes its side must not hold the socket forever.
     setTimeout(() => this.control.destroy(), CLOSE_GRACE_MS).unref();
@@ -445,6 +548,7 @@ export class Session {
     if (this.cleanupDone) return;
     this.cleanupDone = true;
     this.clearIdleTimer();
+    if (this.lineTimer) clearTimeout(this.lineTimer);
     this.transfer?.abort();
     this.data?.close();
     this.data = null;

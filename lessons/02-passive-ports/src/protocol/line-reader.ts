@@ -29,6 +29,11 @@ export class LineReader {
 
   constructor(private readonly maxLength: number) {}
 
+  /** True while a line has begun and not ended (its bytes wait here, or an overlong one is skipped). */
+  get partial(): boolean {
+    return this.pendingLength > 0 || this.discarding;
+  }
+
   /** Feed a chunk; returns the complete lines (and overlong notices) it finished. */
   push(chunk: Buffer): LineEvent[] {
     const events: LineEvent[] = [];
