@@ -10,8 +10,8 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import { afterAll, describe, it } from "vitest";
-import { HarnessError, makeTempRoot, startServer, stopAll, type RunningServer } from "../harness/index.ts";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { HarnessError, makeTempRoot, startServer, stopAll, type RunningServer, type TempRoot } from "../harness/index.ts";
 
 afterAll(stopAll);
 
@@ -21,17 +21,29 @@ function implicitPort(server: RunningServer): number {
   return Number(m[1]);
 }
 
-async function start(args: string[]): Promise<{ server: RunningServer; port: number; cleanup: () => Promise<void> }> {
-  const root = makeTempRoot({ "a.txt": "hello\n" });
-  const server = await startServer({ root: root.dir, args: ["--tls", "--tls-implicit-port", "0", ...args] });
-  return {
-    server,
-    port: implicitPort(server),
-    cleanup: async () => {
-      await server.stop();
-      root.cleanup();
-    },
-  };
+/**
+ * One server for the file (making its self-signed certificate takes seconds on a busy
+ * machine): 127.0.0.31 is denied, and each address may hold 2 sessions. Each test connects
+ * from its own loopback address.
+ */
+let server: RunningServer;
+let root: TempRoot;
+let port: number;
+beforeAll(async () => {
+  root = makeTempRoot({ "a.txt": "hello\n" });
+  server = await startServer({ root: root.dir, args: ["--tls", "--tls-implicit-port", "0", "--deny", "127.0.0.31", "--max-cons-per-ip", "2"], timeoutMs: 60_000 });
+  port = implicitPort(server);
+}, 70_000);
+afterAll(async () => {
+  await server?.stop();
+  root?.cleanup();
+});
+
+/** A TLS client connection from a chosen loopback address (tls.connect has no localAddress). */
+function tlsFrom(port: number, from: string): tls.TLSSocket {
+  const raw = net.connect({ host: "127.0.0.1", port, localAddress: from });
+  raw.on("error", () => {});
+  return tls.connect({ socket: raw, rejectUnauthorized: false });
 }
 
 type TlsOutcome = { handshake: true; greeting: string } | { handshake: false; closed: true };
@@ -39,7 +51,7 @@ type TlsOutcome = { handshake: true; greeting: string } | { handshake: false; cl
 /** A TLS client from `from`: did the handshake complete (and what came first), or was it closed? */
 function tryTls(port: number, from: string, timeoutMs = 8000): Promise<TlsOutcome> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: "127.0.0.1", port, localAddress: from, rejectUnauthorized: false });
+    const socket = tlsFrom(port, from);
     let handshake = false;
     let text = "";
     const timer = setTimeout(() => {
@@ -69,6 +81,8 @@ function idleTcp(port: number, from: string): Promise<net.Socket> {
   });
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 function expectNoHandshake(outcome: TlsOutcome, why: string): void {
   if (outcome.handshake) {
     throw new HarnessError(`Expected no TLS handshake (${why}), but the handshake completed and the server then sent: ${JSON.stringify(outcome.greeting)}`);
@@ -77,60 +91,51 @@ function expectNoHandshake(outcome: TlsOutcome, why: string): void {
 
 describe.concurrent("security: implicit FTPS refuses before the TLS handshake", () => {
   it("a denied address gets no TLS handshake (no ServerHello; the socket is closed); an allowed one does", async () => {
-    const s = await start(["--deny", "127.0.0.31"]);
-    try {
-      expectNoHandshake(await tryTls(s.port, "127.0.0.31"), "--deny 127.0.0.31");
-      const ok = await tryTls(s.port, "127.0.0.32");
-      if (!ok.handshake || !ok.greeting.startsWith("220")) throw new HarnessError(`127.0.0.32 is not denied: expected a handshake and 220, got ${JSON.stringify(ok)}`);
-    } finally {
-      await s.cleanup();
-    }
+    expectNoHandshake(await tryTls(port, "127.0.0.31"), "--deny 127.0.0.31");
+    const ok = await tryTls(port, "127.0.0.32");
+    if (!ok.handshake || !ok.greeting.startsWith("220")) throw new HarnessError(`127.0.0.32 is not denied: expected a handshake and 220, got ${JSON.stringify(ok)}`);
   });
 
   it("max_connections_per_ip applies before the handshake, and connections still in their handshake count", async () => {
-    const s = await start(["--max-cons-per-ip", "2"]);
     const idle: net.Socket[] = [];
     try {
       // Two connections that never start TLS hold the address's two places.
-      idle.push(await idleTcp(s.port, "127.0.0.33"), await idleTcp(s.port, "127.0.0.33"));
-      await new Promise((r) => setTimeout(r, 200));
-      expectNoHandshake(await tryTls(s.port, "127.0.0.33"), "two handshakes in progress already fill --max-cons-per-ip 2");
+      idle.push(await idleTcp(port, "127.0.0.33"), await idleTcp(port, "127.0.0.33"));
+      await sleep(200);
+      expectNoHandshake(await tryTls(port, "127.0.0.33"), "two handshakes in progress already fill --max-cons-per-ip 2");
       for (const sock of idle) sock.destroy();
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       // Two real sessions: the third connection is refused before the handshake too.
-      const held = [tls.connect({ host: "127.0.0.1", port: s.port, localAddress: "127.0.0.33", rejectUnauthorized: false }), tls.connect({ host: "127.0.0.1", port: s.port, localAddress: "127.0.0.33", rejectUnauthorized: false })];
-      await Promise.all(held.map((t) => new Promise<void>((resolve, reject) => {
-        t.once("data", () => resolve());
-        t.once("error", reject);
-      })));
+      const held = [tlsFrom(port, "127.0.0.33"), tlsFrom(port, "127.0.0.33")];
       try {
-        expectNoHandshake(await tryTls(s.port, "127.0.0.33"), "two sessions fill --max-cons-per-ip 2");
+        await Promise.all(
+          held.map(
+            (t) =>
+              new Promise<void>((resolve, reject) => {
+                t.once("data", () => resolve());
+                t.once("error", reject);
+              }),
+          ),
+        );
+        expectNoHandshake(await tryTls(port, "127.0.0.33"), "two sessions fill --max-cons-per-ip 2");
       } finally {
         for (const t of held) t.destroy();
       }
     } finally {
       for (const sock of idle) sock.destroy();
-      await s.cleanup();
     }
   });
 
   it("a connection that never completes its TLS handshake is closed within 15 s", async () => {
-    const s = await start([]);
-    try {
-      const sock = await idleTcp(s.port, "127.0.0.34");
-      const t0 = performance.now();
-      const closed = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), 15_000);
-        sock.on("close", () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
+    const sock = await idleTcp(port, "127.0.0.34");
+    const closed = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 15_000);
+      sock.on("close", () => {
+        clearTimeout(timer);
+        resolve(true);
       });
-      sock.destroy();
-      if (!closed) throw new HarnessError("a connection that sent nothing on the implicit port was still open after 15 s");
-      void t0;
-    } finally {
-      await s.cleanup();
-    }
+    });
+    sock.destroy();
+    if (!closed) throw new HarnessError("a connection that sent nothing on the implicit port was still open after 15 s");
   }, 25_000);
 });
