@@ -39,14 +39,23 @@ export class FtpServer implements SessionHost {
   /** Why this connection may not start a session, or null. */
   private refusal(ip: string): string | null {
     const { maxConnections, maxConnectionsPerIp } = this.options;
+//> final implicit-tls-pending
+    // Implicit FTPS connections still in their TLS handshake count as sessions.
+    const open = this.sessions.size + this.handshakes;
+    const fromIp = (this.perIp.get(ip) ?? 0) + (this.handshaking.get(ip) ?? 0);
+//<
+//> 0-final session-counts
+    //- const open = this.sessions.size;
+    //- const fromIp = this.perIp.get(ip) ?? 0;
+//<
 //> final address-rule-check
     if (!this.options.addressRules.permits(ip)) return "Access denied for your address.";
 //<
-    if (this.bans.isBanned(ip)) return "Too many failed logins from your address; try again later.";
-    if (maxConnections && this.sessions.size >= maxConnections) {
+    if (this.bans.isBanned(ip)) return BANNED;
+    if (maxConnections && open >= maxConnections) {
       return `Too many connections (the server allows ${maxConnections}); try again later.`;
     }
-    if (maxConnectionsPerIp && (this.perIp.get(ip) ?? 0) >= maxConnectionsPerIp) {
+    if (maxConnectionsPerIp && fromIp >= maxConnectionsPerIp) {
       return `Too many connections from your address (the limit is ${maxConnectionsPerIp}).`;
     }
     return null;
@@ -54,24 +63,62 @@ export class FtpServer implements SessionHost {
 
 //> final implicit-tls
   private implicitServer: Server | null = null;
+  /** Implicit FTPS connections in their TLS handshake: in all, and by address. */
+  private handshakes = 0;
+  private readonly handshaking = new Map<string, number>();
 
   /**
    * Implicit FTPS: a second port where every connection is TLS from its first byte (as
    * port 990 used to be), for old clients that cannot send AUTH TLS. Sessions there start
    * with the control connection and data connections protected.
+   *
+   * The checks before the greeting (address rules, bans, connection limits) are made on the
+   * raw TCP connection, before the handshake: a refused connection is just closed (a plain
+   * 421 cannot be read by a client that expects TLS), so it costs no handshake. Connections
+   * in their handshake count against the limits, and get IMPLICIT_HANDSHAKE_MS to finish it.
    */
   listenImplicitTls(port: number): Promise<{ host: string; port: number }> {
     const identity = this.options.tls!;
     const server = createServer((raw) => {
       raw.on("error", () => raw.destroy());
-      secureServerSocket(raw, identity.context, 30_000).then(
-        (tls) => this.accept(tls, true),
-        (err: Error) => this.options.log.log("verbose", "implicit TLS handshake failed", { remote: plainIp(raw.remoteAddress), error: err.message }),
+      const ip = plainIp(raw.remoteAddress);
+      const refusal = this.refusal(ip);
+      if (refusal) {
+        this.options.log.log("warn", "connection refused before the TLS handshake", { remote: ip, reason: refusal });
+        raw.destroy();
+        return;
+      }
+      const handshakeDone = this.handshakeStarted(ip);
+      raw.once("close", handshakeDone);
+      secureServerSocket(raw, identity.context, IMPLICIT_HANDSHAKE_MS).then(
+        (tls) => {
+          handshakeDone();
+          this.accept(tls, true);
+        },
+        (err: Error) => {
+          handshakeDone();
+          this.options.log.log("verbose", "implicit TLS handshake failed", { remote: ip, error: err.message });
+        },
       );
     });
     server.on("error", (err) => this.options.log.log("error", "listener error", { error: err.message }));
     this.implicitServer = server;
     return listenOn(server, this.options.host, port);
+  }
+
+  /** Counts a handshake in progress; returns the function that ends it (safe to call twice). */
+  private handshakeStarted(ip: string): () => void {
+    this.handshakes++;
+    this.handshaking.set(ip, (this.handshaking.get(ip) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.handshakes--;
+      const left = (this.handshaking.get(ip) ?? 1) - 1;
+      if (left > 0) this.handshaking.set(ip, left);
+      else this.handshaking.delete(ip);
+    };
   }
 
 //<
@@ -101,10 +148,22 @@ export class FtpServer implements SessionHost {
     else this.perIp.delete(session.remoteIp);
   }
 
-  loginFailed(ip: string): boolean {
+  loginFailed(ip: string, from?: Session): boolean {
     const banned = this.bans.failed(ip);
-    if (banned) this.options.log.log("warn", "address banned after failed logins", { remote: ip, seconds: this.options.banSeconds });
+    if (banned) {
+      this.options.log.log("warn", "address banned after failed logins", { remote: ip, seconds: this.options.banSeconds });
+      // The ban reaches the connections the address already holds: those not logged in are
+      // closed now (a guess sent on one would still be checked); logged-in ones stay, but may
+      // not log in again (USER and PASS check isBanned). `from` answers its own failure.
+      for (const session of this.sessions) {
+        if (session !== from && session.remoteIp === ip && !session.account) session.close(421, BANNED);
+      }
+    }
     return banned;
+  }
+
+  isBanned(ip: string): boolean {
+    return this.bans.isBanned(ip);
   }
 
   /** Stops accepting, says goodbye to every session, and resolves when all are gone. */
@@ -118,6 +177,16 @@ export class FtpServer implements SessionHost {
   }
 }
 
+const BANNED = "Too many failed logins from your address; try again later.";
+
+//> final implicit-handshake-time
+/**
+ * How long an implicit FTPS connection may take to finish its TLS handshake (a few round
+ * trips; a client that sends nothing holds a descriptor and a place until then).
+ */
+const IMPLICIT_HANDSHAKE_MS = 10_000;
+
+//<
 /**
  * Connections the system may hold before we accept them. Node's default (511) overflowed
  * when 1,000 clients connected at once: the rest waited a second for their SYN to be sent

@@ -24,14 +24,14 @@ describe("peer command lines", () => {
   it("ours: the documented command line, no session limit, port 0", () => {
     const p = oursPlan(ctx);
     expect(p.command).toBe("/usr/bin/node");
-    expect(p.args).toEqual(["--import", "tsx", "final/src/main.ts", "-i", "127.0.0.1", "-p", "0", "-d", "/tmp/b/home", "-w", "--max-cons", "0"]);
+    expect(p.args).toEqual(["--import", "tsx", "final/src/main.ts", "-i", "127.0.0.1", "-p", "0", "-d", "/tmp/b/home", "-w", "--max-cons", "0", "--max-cons-per-ip", "0"]);
     expect(p.cwd).toBe("/repo");
     expect(p.ready).toEqual({ kind: "stdout" });
   });
 
   it("ours compiled (the default in a run): node runs main.js from the build folder, same flags", () => {
     const p = oursPlan({ ...ctx, serverDir: "/repo/dist/bench-server" });
-    expect(p.args).toEqual(["/repo/dist/bench-server/main.js", "-i", "127.0.0.1", "-p", "0", "-d", "/tmp/b/home", "-w", "--max-cons", "0"]);
+    expect(p.args).toEqual(["/repo/dist/bench-server/main.js", "-i", "127.0.0.1", "-p", "0", "-d", "/tmp/b/home", "-w", "--max-cons", "0", "--max-cons-per-ip", "0"]);
   });
 
   it("ours without logging reads a one-line config; with a log file adds --log-file", () => {
@@ -43,7 +43,7 @@ describe("peer command lines", () => {
 
   it("ours on both cores: the cluster launcher with 2 workers, the compiled main and the same flags, measured as a process tree", () => {
     const p = oursClusterPlan({ ...ctx, serverDir: "/repo/dist/bench-server" });
-    expect(p.args).toEqual(["--import", "tsx", "tools/bench/cluster-launcher.ts", "2", "/repo/dist/bench-server/main.js", "-i", "127.0.0.1", "-p", "0", "-d", "/tmp/b/home", "-w", "--max-cons", "0"]);
+    expect(p.args).toEqual(["--import", "tsx", "tools/bench/cluster-launcher.ts", "2", "/repo/dist/bench-server/main.js", "-i", "127.0.0.1", "-p", "0", "-d", "/tmp/b/home", "-w", "--max-cons", "0", "--max-cons-per-ip", "0"]);
     expect(p.forks).toBe(true);
   });
 

@@ -124,7 +124,7 @@ beforeAll(async () => {
   sparseFile(root.path("big.bin"), 256 * 1024 * 1024);
   logged = await startLogged({
     level: "warn",
-    args: ["--user", `${USER}:${PASSWORD}:elradfmwMT:${root.dir}`, "--max-login-attempts", "1000", "--auth-failed-delay", "0"],
+    args: ["--user", `${USER}:${PASSWORD}:elradfmwMT:${root.dir}`, "--max-login-attempts", "1000", "--auth-failed-delay", "0", "--ban-after", "0"],
   });
   watcher = startWatcher();
 });

@@ -1,6 +1,6 @@
 // The servers the bench runs, and how to start each one on loopback with a writable home:
 //
-//   ours       node --import tsx final/src/main.ts -i 127.0.0.1 -p 0 -d HOME -w --max-cons 0
+//   ours       node --import tsx final/src/main.ts -i 127.0.0.1 -p 0 -d HOME -w --max-cons 0 --max-cons-per-ip 0
 //              (console log at info, the default); variants: ours-nolog (logging.enabled =
 //              false in a one-line config file) and ours-logfile (--log-file as well)
 //   pyftpdlib  /usr/bin/python3 tools/bench/pyftpdlib-launcher.py (python -m pyftpdlib's
@@ -91,6 +91,8 @@ export function oursPlan(ctx: PlanContext, variant: "ours" | "ours-nolog" | "our
     ctx.home,
     "-w",
     "--max-cons",
+    "0",
+    "--max-cons-per-ip",
     "0",
   ];
   const files: LaunchPlan["files"] = [];

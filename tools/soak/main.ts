@@ -142,7 +142,7 @@ async function soak(o: Options): Promise<Summary> {
   try {
     server = await startServer({
       entry: o.entry,
-      args: ["--config", path.join(dir, "ftpd.ini"), "--user", `soak:soak-pw:elradfmwMT:${root}`, "--auth-failed-delay", "0.1", "--max-cons", "0"],
+      args: ["--config", path.join(dir, "ftpd.ini"), "--user", `soak:soak-pw:elradfmwMT:${root}`, "--auth-failed-delay", "0.1", "--max-cons", "0", "--max-cons-per-ip", "0", "--ban-after", "0"],
     });
     const pid = server.proc.pid!;
 

@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Permissions } from "./permissions.ts";
 //> final hash-import
-import { checkerFor, hashPassword, isStoredHash, type PasswordCheck } from "./password-hash.ts";
+import { checkerFor, decoyCheckerFor, isStoredHash, scryptCost, type PasswordCheck } from "./password-hash.ts";
 //<
 
 export interface Account {
@@ -35,6 +35,8 @@ interface StoredUser {
 //> final stored-check
   /** Set for a stored hash (scrypt, md5) instead of a plain password. */
   check?: PasswordCheck;
+  /** For a scrypt hash: what its check costs (scryptCost). */
+  cost?: string;
 //<
 }
 
@@ -58,7 +60,8 @@ export class VirtualUsers implements Authorizer {
   private readonly users = new Map<string, StoredUser>();
   private anonymous: Account | null = null;
 //> final dummy-check
-  private dummyCheck: Promise<PasswordCheck> | undefined;
+  /** One decoy check per scrypt cost in the store (usually one: npm run hash-password's). */
+  private readonly decoys = new Map<string, PasswordCheck>();
 //<
 
   /**
@@ -77,9 +80,10 @@ export class VirtualUsers implements Authorizer {
     // A stored hash (users file, or --user with a hash instead of the password).
     if (isStoredHash(password)) {
       const check = checkerFor(password);
-      this.users.set(name, { account: { name, home, perms: new Permissions(perms), anonymous: false }, passwordDigest: Buffer.alloc(32), check });
-      // Unknown names then cost a hash computation too, so timing does not tell them apart.
-      this.dummyCheck ??= hashPassword(`\0unknown\0${Math.random()}`).then(checkerFor);
+      const cost = scryptCost(password) ?? undefined;
+      this.users.set(name, { account: { name, home, perms: new Permissions(perms), anonymous: false }, passwordDigest: Buffer.alloc(32), check, ...(cost ? { cost } : {}) });
+      // Every check then pays for this cost too (see checkEqually), so timing tells no names apart.
+      if (cost && !this.decoys.has(cost)) this.decoys.set(cost, decoyCheckerFor(password));
       return;
     }
 //<
@@ -99,6 +103,24 @@ export class VirtualUsers implements Authorizer {
     this.anonymous = { name: "anonymous", home, perms: new Permissions(perms), anonymous: true };
   }
 
+//> final check-equally
+  /**
+   * With scrypt hashes in the store, every check makes the same scrypt computations: one per
+   * scrypt cost present (one, when every hash came from `npm run hash-password`), the user's
+   * own hash for its cost and a decoy for the others. A plain or md5 password, or a name that
+   * does not exist, runs the decoys only (plus its digest compare or md5, microseconds). So a
+   * wrong password costs the same whoever the name belongs to, whatever form its password has.
+   */
+  private async checkEqually(user: StoredUser | undefined, password: string, sameDigest: boolean): Promise<boolean> {
+    const runs = [...this.decoys].map(([cost, decoy]) => (user?.cost === cost ? user.check! : decoy)(password));
+    const scrypted = await Promise.all(runs);
+    if (!user) return false;
+    if (user.cost !== undefined) return scrypted.some(Boolean);
+    if (user.check) return user.check(password);
+    return sameDigest;
+  }
+
+//<
 //> final accounts-named
   /** The accounts a folder rule names: one user, "anonymous", or "*" for all of them. */
   accountsNamed(name: string): Account[] {
@@ -133,8 +155,8 @@ export class VirtualUsers implements Authorizer {
     const expected = user?.passwordDigest ?? digest(`\0no such user\0${password}`);
     const same = timingSafeEqual(given, expected);
 //> final hashed-check
+    if (this.decoys.size > 0) return (await this.checkEqually(user, password, same)) ? user!.account : null;
     if (user?.check) return (await user.check(password)) ? user.account : null;
-    if (!user && this.dummyCheck) await (await this.dummyCheck)(password);
 //<
     return user && same ? user.account : null;
 //| stub

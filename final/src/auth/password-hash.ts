@@ -57,6 +57,31 @@ export function checkerFor(field: string): PasswordCheck {
   return async (password) => timingSafeEqual(await scryptAsync(password, salt, expected.length, options), expected);
 }
 
+/**
+ * What a check of this scrypt hash costs, as a key ("16384$8$1$32": N, r, p, hash length);
+ * null for anything else (md5 costs microseconds). Checks with the same key cost the same.
+ */
+export function scryptCost(field: string): string | null {
+  const m = SCRYPT.exec(field);
+  return m ? `${m[1]}$${m[2]}$${m[3]}$${Buffer.from(m[5]!, "base64").length}` : null;
+}
+
+/**
+ * A checker that does the work of `field`'s (a scrypt hash) and accepts no password: a random
+ * salt and a random expected hash. Run for names that do not exist, and for users whose own
+ * check is cheaper, so a wrong password costs the same whoever the name belongs to.
+ */
+export function decoyCheckerFor(field: string): PasswordCheck {
+  const m = SCRYPT.exec(field);
+  if (!m) throw new Error("not a scrypt hash");
+  const length = Buffer.from(m[5]!, "base64").length;
+  const check = checkerFor(`scrypt$${m[1]}$${m[2]}$${m[3]}$${randomBytes(16).toString("base64")}$${randomBytes(length).toString("base64")}`);
+  return async (password) => {
+    await check(password);
+    return false;
+  };
+}
+
 /** A new stored hash for `password`, with a random salt. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);

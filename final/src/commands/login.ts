@@ -23,6 +23,7 @@ export const loginCommands: CommandSpec[] = [
     help: "Syntax: USER <name> (set the user name).",
     handler(s, name) {
       if (s.account) throw new FtpError(530, "Already logged in; use REIN to log in as someone else.");
+      if (refuseBanned(s)) return;
 //> final tls-control-required
       if (s.options.tlsControlRequired && !s.tls.control) throw new FtpError(530, "This server requires TLS: send AUTH TLS first.");
 //<
@@ -44,7 +45,10 @@ export const loginCommands: CommandSpec[] = [
       const name = s.pendingUser;
       if (name === null) throw new FtpError(503, "Send USER first.");
       s.pendingUser = null;
+      if (refuseBanned(s)) return;
       const account = await s.options.authorizer.authenticate(name, password);
+      // The address may have been banned (by another of its connections) during the check.
+      if (s.isClosed || refuseBanned(s)) return;
 //> final user-address-check
       // A user outside its allowed networks is refused like a wrong password (no hint).
       const rules = account && !account.anonymous ? s.options.userAddressRules.get(account.name) : undefined;
@@ -100,6 +104,14 @@ async function logIn(s: Session, account: NonNullable<Session["account"]>): Prom
   s.failedLogins = 0;
   s.log("info", "login", { user: account.name, anonymous: account.anonymous, perms: account.perms.text });
   s.reply(230, s.options.loginMessage);
+}
+
+/** A banned address may not log in, on any connection: 421 and close. True when refused. */
+function refuseBanned(s: Session): boolean {
+  if (!s.banned) return false;
+  s.log("warn", "login refused: the address is banned", { remote: s.remoteIp });
+  s.close(421, "Too many failed logins from your address; try again later.");
+  return true;
 }
 
 /**

@@ -36,7 +36,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "server", key: "quit_message_file", schema: v.stringValue, path: true, doc: "read the 221 reply to QUIT from this file; overrides quit_message" },
 //<
   { section: "server", key: "max_connections", schema: v.intValue(0, 1_000_000), default: "512", flag: "--max-cons", doc: "sessions at once (0: no limit); more get 421" },
-  { section: "server", key: "max_connections_per_ip", schema: v.intValue(0, 1_000_000), default: "0", flag: "--max-cons-per-ip", doc: "sessions at once from one address (0: no limit)" },
+  { section: "server", key: "max_connections_per_ip", schema: v.intValue(0, 1_000_000), default: "32", flag: "--max-cons-per-ip", doc: "sessions at once from one address (0: no limit); more get 421" },
 
   { section: "passive", key: "ports", schema: v.portRangeValue, flag: "--range", doc: "passive port range FROM-TO, e.g. 60000-60100 (forward it on your router)" },
   { section: "passive", key: "masquerade_address", schema: v.ipv4Value, flag: "--nat-address", doc: "public IPv4 address to announce in 227 replies (behind NAT)" },
@@ -64,8 +64,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "limits", key: "folder_quota", schema: v.sizeMapValue, flag: "--folder-quota", doc: "what a folder may hold, whoever writes there: FOLDER=SIZE; ... (relative to this file)" },
   { section: "limits", key: "quota_usage_file", schema: v.stringValue, path: true, doc: "save usage counts here, so a restart does not count the homes again" },
 //<
-  { section: "limits", key: "ban_after", schema: v.intValue(0, 1_000_000), default: "0", doc: "failed logins from one address (across connections) before it is banned (0: never)" },
-  { section: "limits", key: "ban_seconds", schema: v.secondsValue, default: "600", doc: "how long a ban lasts" },
+  { section: "limits", key: "ban_after", schema: v.intValue(0, 1_000_000), default: "10", flag: "--ban-after", doc: "failed logins from one address (across connections, each within ban_seconds of the last) before it is banned, its open connections too (0: never)" },
+  { section: "limits", key: "ban_seconds", schema: v.secondsValue, default: "600", flag: "--ban-seconds", doc: "how long a ban lasts" },
 
   { section: "security", key: "permit_foreign_addresses", schema: v.boolValue, default: "false", flag: "--permit-foreign-addresses", doc: "allow data connections with other addresses than the client's (FXP; unsafe)" },
 //> final address-rule-settings

@@ -30,12 +30,20 @@ function formatFields(fields: Record<string, unknown>): string {
   for (const key in fields) {
     const value = fields[key];
     if (value === undefined || key === "level" || key === "time" || key === "msg") continue;
-    const shown = typeof value === "string" && (value === "" || NEEDS_QUOTES.test(value)) ? JSON.stringify(value) : String(value);
+    const shown = typeof value === "string" && (value === "" || NEEDS_QUOTES.test(value)) ? quoted(value) : String(value);
     text += text ? ` ${key}=${shown}` : `${key}=${shown}`;
   }
   return text;
 }
-const NEEDS_QUOTES = /[\s"=]/;
+// Control characters (C0, DEL, C1) come from clients (a USER name, an RNTO target, a command
+// line) and must not reach a terminal raw: ESC [ ... would recolour, move or retitle it.
+const NEEDS_QUOTES = /[\s"=\u0000-\u001f\u007f-\u009f]/;
+const C1_AND_DEL = /[\u007f-\u009f]/g;
+
+/** A JSON string (which escapes C0), with DEL and C1 escaped too: "\u001b[31mred\u009b". */
+function quoted(value: string): string {
+  return JSON.stringify(value).replace(C1_AND_DEL, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
 
 /**
  * One readable console line, formatted straight from the event (not by parsing pino's JSON

@@ -36,11 +36,13 @@ export class FtpServer implements SessionHost {
   /** Why this connection may not start a session, or null. */
   private refusal(ip: string): string | null {
     const { maxConnections, maxConnectionsPerIp } = this.options;
-    if (this.bans.isBanned(ip)) return "Too many failed logins from your address; try again later.";
-    if (maxConnections && this.sessions.size >= maxConnections) {
+    const open = this.sessions.size;
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (this.bans.isBanned(ip)) return BANNED;
+    if (maxConnections && open >= maxConnections) {
       return `Too many connections (the server allows ${maxConnections}); try again later.`;
     }
-    if (maxConnectionsPerIp && (this.perIp.get(ip) ?? 0) >= maxConnectionsPerIp) {
+    if (maxConnectionsPerIp && fromIp >= maxConnectionsPerIp) {
       return `Too many connections from your address (the limit is ${maxConnectionsPerIp}).`;
     }
     return null;
@@ -69,10 +71,22 @@ export class FtpServer implements SessionHost {
     else this.perIp.delete(session.remoteIp);
   }
 
-  loginFailed(ip: string): boolean {
+  loginFailed(ip: string, from?: Session): boolean {
     const banned = this.bans.failed(ip);
-    if (banned) this.options.log.log("warn", "address banned after failed logins", { remote: ip, seconds: this.options.banSeconds });
+    if (banned) {
+      this.options.log.log("warn", "address banned after failed logins", { remote: ip, seconds: this.options.banSeconds });
+      // The ban reaches the connections the address already holds: those not logged in are
+      // closed now (a guess sent on one would still be checked); logged-in ones stay, but may
+      // not log in again (USER and PASS check isBanned). `from` answers its own failure.
+      for (const session of this.sessions) {
+        if (session !== from && session.remoteIp === ip && !session.account) session.close(421, BANNED);
+      }
+    }
     return banned;
+  }
+
+  isBanned(ip: string): boolean {
+    return this.bans.isBanned(ip);
   }
 
   /** Stops accepting, says goodbye to every session, and resolves when all are gone. */
@@ -82,6 +96,8 @@ export class FtpServer implements SessionHost {
     await closed;
   }
 }
+
+const BANNED = "Too many failed logins from your address; try again later.";
 
 /**
  * Connections the system may hold before we accept them. Node's default (511) overflowed

@@ -36,8 +36,10 @@ export interface SessionHost {
   readonly options: ServerOptions;
   readonly commands: ReadonlyMap<string, CommandSpec>;
   sessionClosed(session: Session): void;
-  /** Counts a failed login from this address; true when the address is now banned. */
-  loginFailed(ip: string): boolean;
+  /** Counts a failed login from this address (by `from`); true when the address is now banned. */
+  loginFailed(ip: string, from?: Session): boolean;
+  /** Is this address banned (too many failed logins)? */
+  isBanned(ip: string): boolean;
 }
 
 /** Lines waiting to run before we stop reading from a client that pipelines too much. */
@@ -374,7 +376,12 @@ export class Session {
   }
 
   loginFailed(): boolean {
-    return this.host.loginFailed(this.remoteIp);
+    return this.host.loginFailed(this.remoteIp, this);
+  }
+
+  /** Whether this session's address is banned now (it may not log in). */
+  get banned(): boolean {
+    return this.host.isBanned(this.remoteIp);
   }
 
   // ---- data connections and transfers ----------------------------------------------------

@@ -23,6 +23,7 @@ export const loginCommands: CommandSpec[] = [
     help: "Syntax: USER <name> (set the user name).",
     handler(s, name) {
       if (s.account) throw new FtpError(530, "Already logged in; use REIN to log in as someone else.");
+      if (refuseBanned(s)) return;
       s.pendingUser = name;
       if (s.options.authorizer.isAnonymousName(name)) {
         s.reply(331, "Anonymous login ok, send your e-mail address as password.");
@@ -41,7 +42,10 @@ export const loginCommands: CommandSpec[] = [
       const name = s.pendingUser;
       if (name === null) throw new FtpError(503, "Send USER first.");
       s.pendingUser = null;
+      if (refuseBanned(s)) return;
       const account = await s.options.authorizer.authenticate(name, password);
+      // The address may have been banned (by another of its connections) during the check.
+      if (s.isClosed || refuseBanned(s)) return;
       if (account) {
         await logIn(s, account);
         return;
@@ -85,6 +89,14 @@ async function logIn(s: Session, account: NonNullable<Session["account"]>): Prom
   s.failedLogins = 0;
   s.log("info", "login", { user: account.name, anonymous: account.anonymous, perms: account.perms.text });
   s.reply(230, s.options.loginMessage);
+}
+
+/** A banned address may not log in, on any connection: 421 and close. True when refused. */
+function refuseBanned(s: Session): boolean {
+  if (!s.banned) return false;
+  s.log("warn", "login refused: the address is banned", { remote: s.remoteIp });
+  s.close(421, "Too many failed logins from your address; try again later.");
+  return true;
 }
 
 /**

@@ -25,7 +25,7 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "server", key: "login_message", schema: v.stringValue, default: "Login successful.", doc: "text of the 230 reply after a good login" },
   { section: "server", key: "quit_message", schema: v.stringValue, default: "Goodbye.", doc: "text of the 221 reply to QUIT" },
   { section: "server", key: "max_connections", schema: v.intValue(0, 1_000_000), default: "512", flag: "--max-cons", doc: "sessions at once (0: no limit); more get 421" },
-  { section: "server", key: "max_connections_per_ip", schema: v.intValue(0, 1_000_000), default: "0", flag: "--max-cons-per-ip", doc: "sessions at once from one address (0: no limit)" },
+  { section: "server", key: "max_connections_per_ip", schema: v.intValue(0, 1_000_000), default: "32", flag: "--max-cons-per-ip", doc: "sessions at once from one address (0: no limit); more get 421" },
 
   { section: "passive", key: "ports", schema: v.portRangeValue, flag: "--range", doc: "passive port range FROM-TO, e.g. 60000-60100 (forward it on your router)" },
   { section: "passive", key: "masquerade_address", schema: v.ipv4Value, flag: "--nat-address", doc: "public IPv4 address to announce in 227 replies (behind NAT)" },
@@ -43,8 +43,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "limits", key: "passive_timeout", schema: v.secondsValue, default: "30", doc: "seconds to wait for the client to connect after PASV/EPSV (0: no limit)" },
   { section: "limits", key: "auth_failed_delay", schema: v.secondsValue, default: "2", flag: "--auth-failed-delay", doc: "seconds before answering a wrong password" },
   { section: "limits", key: "max_login_attempts", schema: v.intValue(1, 1000), default: "3", flag: "--max-login-attempts", doc: "wrong passwords before the connection is closed" },
-  { section: "limits", key: "ban_after", schema: v.intValue(0, 1_000_000), default: "0", doc: "failed logins from one address (across connections) before it is banned (0: never)" },
-  { section: "limits", key: "ban_seconds", schema: v.secondsValue, default: "600", doc: "how long a ban lasts" },
+  { section: "limits", key: "ban_after", schema: v.intValue(0, 1_000_000), default: "10", flag: "--ban-after", doc: "failed logins from one address (across connections, each within ban_seconds of the last) before it is banned, its open connections too (0: never)" },
+  { section: "limits", key: "ban_seconds", schema: v.secondsValue, default: "600", flag: "--ban-seconds", doc: "how long a ban lasts" },
 
   { section: "security", key: "permit_foreign_addresses", schema: v.boolValue, default: "false", flag: "--permit-foreign-addresses", doc: "allow data connections with other addresses than the client's (FXP; unsafe)" },
   { section: "security", key: "permit_privileged_ports", schema: v.boolValue, default: "false", flag: "--permit-privileged-ports", doc: "allow PORT/EPRT to ports below 1024 (unsafe)" },
