@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../harness/index.ts";
+import { toolPath } from "../harness/tools-available.ts";
 
 export const CLIENT_MAIN = path.join(REPO_ROOT, "tools", "client", "main.ts");
 /** tsx by absolute URL: the client runs in a temp folder, where `--import tsx` would not resolve. */
@@ -114,7 +115,8 @@ export interface PyServer {
 
 /** `python3 -m pyftpdlib -i 127.0.0.1 -p 0 -d ROOT -w` (Debian's python3-pyftpdlib); it says its port on stderr. */
 export function startPyftpdlib(root: string, extra: string[] = []): Promise<PyServer> {
-  const python = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  // The python3 that can import pyftpdlib (tools-available.ts found it; the tests skip without one).
+  const python = toolPath("pyftpdlib") ?? "python3";
   const proc = spawn(python, ["-m", "pyftpdlib", "-i", "127.0.0.1", "-p", "0", "-d", root, "-w", ...extra], { stdio: ["ignore", "pipe", "pipe"], cwd: root });
   let out = "";
   const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));

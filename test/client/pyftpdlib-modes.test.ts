@@ -3,13 +3,14 @@
  * connects before it says 200) and resume in both directions with REST, byte for byte.
  */
 import fs from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { makeTempRoot, type TempRoot } from "../harness/index.ts";
+import { describeNeeding } from "../harness/tools-available.ts";
 import { bytes, explain, runClient, sha256, startPyftpdlib, type PyServer } from "./helpers.ts";
 
 const DATA = bytes(0x9f7d, 800_000);
 
-describe("client against pyftpdlib: active mode and resume", () => {
+describeNeeding(["pyftpdlib"], "client against pyftpdlib: active mode and resume", () => {
   let root: TempRoot;
   let work: TempRoot;
   let server: PyServer;

@@ -8,8 +8,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { expectBytes, makeTempRoot, startServer, type RunningServer, type TempRoot } from "../harness/index.ts";
+import { describeNeeding } from "../harness/tools-available.ts";
 import {
   describeRun,
   diskEntries,
@@ -89,7 +90,7 @@ function expectNotSent(r: RunResult, prefix: string, why: string): void {
   }
 }
 
-describe("curl", () => {
+describeNeeding(["curl"], "curl", () => {
   it("downloads files of 0 bytes, 1 byte and 3 MB, and UTF-8 names with spaces, in passive mode (EPSV), byte-exact", async () => {
     for (const name of ["empty.bin", "one.bin", "big.bin", "dir with space/ünïcødé file.bin"]) {
       const r = await curl([url(name)]);
@@ -293,7 +294,7 @@ describe("curl", () => {
   });
 });
 
-describe("curl against a read-only anonymous server", () => {
+describeNeeding(["curl"], "curl against a read-only anonymous server", () => {
   let ro: RunningServer;
   let roRoot: TempRoot;
   const content = seededBytes(SEED, "ro", 4321);

@@ -14,6 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expectBytes, shellQuote, type RunningServer } from "../harness/index.ts";
+import { installHint } from "../harness/tools-available.ts";
 
 // ---- seeded content ------------------------------------------------------------------------
 
@@ -87,7 +88,7 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
         const ms = Date.now() - started;
         const code = e ? (typeof e.code === "number" ? e.code : null) : 0;
         const signal = e?.signal ?? null;
-        const spawnError = e && typeof e.code === "string" ? Buffer.from(`\n(could not run: ${e.message})`) : Buffer.alloc(0);
+        const spawnError = e && typeof e.code === "string" ? Buffer.from(`\n(could not run: ${e.message}${installHint(file) ? `; is it installed? ${installHint(file)}` : ""})`) : Buffer.alloc(0);
         resolve({
           command,
           code,

@@ -8,6 +8,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectBytes, makeTempRoot, startServer, type RunningServer, type TempRoot } from "../harness/index.ts";
+import { itNeeding } from "../harness/tools-available.ts";
 import { describeRun, expectExit, expectSameTree, ftpUrl, interopSeed, makeLocalDir, run, runPython, seededBytes, verboseCommands, type RunResult } from "./interop-helpers.ts";
 
 const SEED = interopSeed(0x1b6);
@@ -82,14 +83,14 @@ describe.skipIf(problem !== null)(`IPv6 on ::1${problem ? ` (skipped: ::1 unusab
     expect(server.host).toBe("::1");
   });
 
-  it("curl downloads over ftp://[::1]:port/ with EPSV, byte-exact", async () => {
+  itNeeding(["curl"], "curl downloads over ftp://[::1]:port/ with EPSV, byte-exact", async () => {
     const r = await curl([ftpUrl(server, "v6 big.bin")]);
     expectExit(r, 0, "curl download over IPv6 (EPSV)", server);
     expectCmd(r, "EPSV", "passive mode over IPv6 needs EPSV (PASV cannot carry an IPv6 address)");
     expectBytes(r.stdout, files["v6 big.bin"]!, { what: `curl IPv6 EPSV download (seed ${SEED})` });
   });
 
-  it("curl downloads and uploads in active mode over IPv6 (EPRT |2|::1|port|)", async () => {
+  itNeeding(["curl"], "curl downloads and uploads in active mode over IPv6 (EPRT |2|::1|port|)", async () => {
     const r = await curl(["-P", "::1", ftpUrl(server, "v6 big.bin")]);
     expectExit(r, 0, "curl -P ::1 download (EPRT)", server);
     expectCmd(r, "EPRT |2|::1|", "active mode over IPv6 needs EPRT with address family 2");
@@ -109,7 +110,7 @@ describe.skipIf(problem !== null)(`IPv6 on ::1${problem ? ` (skipped: ::1 unusab
   // a loopback address, and for IPv6 (unlike IPv4) it then announces the unbound address:
   // "EPRT |2|::|port|". The server rightly refuses that (RFC 2577: the data connection must go
   // to the client's own address), so active lftp cannot work on [::1]; curl covers EPRT above.
-  it("lftp mirrors a folder over IPv6 in passive mode (EPSV)", async (ctx) => {
+  itNeeding(["lftp"], "lftp mirrors a folder over IPv6 in passive mode (EPSV)", async (ctx) => {
     const down = path.join(local.dir, "mirror-passive");
     const script =
       `set ftp:passive-mode on; set net:max-retries 1; set net:timeout 5; set cmd:fail-exit yes; ` +
@@ -128,7 +129,7 @@ describe.skipIf(problem !== null)(`IPv6 on ::1${problem ? ` (skipped: ::1 unusab
     expectSameTree(down, root.path("ñ"), "lftp mirror /ñ over IPv6 (passive)", SEED, () => describeRun(r, server));
   });
 
-  it("python ftplib uses EPSV on IPv6 and retrieves the exact bytes", async () => {
+  itNeeding(["python3"], "python ftplib uses EPSV on IPv6 and retrieves the exact bytes", async () => {
     const dst = path.join(local.dir, "py-v6.bin");
     const res = await runPython<{ reply: string; af: number }>(
       `

@@ -6,8 +6,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { expectBytes, makeTempRoot, startServer, type RunningServer, type TempRoot } from "../harness/index.ts";
+import { describeNeeding } from "../harness/tools-available.ts";
 import { describeRun, diskEntries, expectExit, expectSameTree, interopSeed, makeLocalDir, readTree, run, seededBytes, type RunResult } from "./interop-helpers.ts";
 
 const SEED = interopSeed(0x1f7b);
@@ -109,7 +110,7 @@ function q(name: string): string {
   return `"${name.replace(/(["\\])/g, "\\$1")}"`;
 }
 
-describe("lftp", () => {
+describeNeeding(["lftp"], "lftp", () => {
   for (const passive of [true, false]) {
     const mode = passive ? "passive" : "active";
     it(`mirrors a tree down and mirror -R's it up into a fresh folder, byte-exact (${mode} mode)`, async () => {

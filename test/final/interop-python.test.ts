@@ -8,8 +8,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { expectBytes, makeTempRoot, startServer, type RunningServer, type TempRoot } from "../harness/index.ts";
+import { describeNeeding } from "../harness/tools-available.ts";
 import { interopSeed, makeLocalDir, runPython, seededBytes } from "./interop-helpers.ts";
 
 const SEED = interopSeed(0x9e7);
@@ -74,7 +75,7 @@ function ftpTime(d: Date): string {
   return d.toISOString().replace(/[-:T]/g, "").slice(0, 14);
 }
 
-describe("python3 ftplib", () => {
+describeNeeding(["python3"], "python3 ftplib", () => {
   it("logs in, and mlsd() facts (type, size, modify) match the real files", async () => {
     const res = await py<{ welcome: string; login: string; entries: Array<[string, Record<string, string>]> }>(
       "mlsd",

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { describeRun as describeCli, makeTempRoot, runCli } from "../harness/index.ts";
+import { itNeeding } from "../harness/tools-available.ts";
 import { useServer } from "./conformance-helpers.ts";
 import { describeRun, run, runPython, seededBytes } from "./interop-helpers.ts";
 
@@ -44,7 +45,7 @@ describe("--tls: explicit FTPS", () => {
     expect(ctx.server.stderr()).toMatch(/warning: TLS uses a self-signed certificate/);
   });
 
-  it("curl --ssl-reqd downloads and uploads byte for byte over TLS", async () => {
+  itNeeding(["curl"], "curl --ssl-reqd downloads and uploads byte for byte over TLS", async () => {
     const down = await run("curl", ["-sS", "-k", "--ssl-reqd", `ftp://127.0.0.1:${port()}/data.bin`]);
     expect(down.code, describeRun(down, ctx.server)).toBe(0);
     expect(sha(down.stdout)).toBe(sha(DATA));
@@ -55,14 +56,14 @@ describe("--tls: explicit FTPS", () => {
     expect(sha(fs.readFileSync(ctx.root.path("up.bin")))).toBe(sha(DATA));
   });
 
-  it("lftp with ftp:ssl-force and protected data downloads byte for byte", async () => {
+  itNeeding(["lftp"], "lftp with ftp:ssl-force and protected data downloads byte for byte", async () => {
     const out = ctx.root.path("lftp-out.bin"); // a fresh temp folder per run
     const r = await run("lftp", ["-p", port(), "127.0.0.1", "-e", `set ssl:verify-certificate no; set ftp:ssl-force true; set ftp:ssl-protect-data true; get data.bin -o ${out}; bye`]);
     expect(r.code, describeRun(r, ctx.server)).toBe(0);
     expect(sha(fs.readFileSync(out))).toBe(sha(DATA));
   });
 
-  it("Python's FTP_TLS with PROT P downloads byte for byte, over TLS 1.2 or newer", async () => {
+  itNeeding(["python3"], "Python's FTP_TLS with PROT P downloads byte for byte, over TLS 1.2 or newer", async () => {
     const r = await runPython<{ tls: string; retr: number; sha: string }>(PY, ["127.0.0.1", port(), "{}"], "FTP_TLS prot_p", ctx.server);
     expect(r.sha).toBe(sha(DATA));
     expect(["TLSv1.2", "TLSv1.3"]).toContain(r.tls);
@@ -82,7 +83,7 @@ describe("--tls: explicit FTPS", () => {
     await ftp.sendExpect("CCC", 534);
   });
 
-  it("plain FTP still works next to FTPS (TLS is offered, not forced)", async () => {
+  itNeeding(["curl"], "plain FTP still works next to FTPS (TLS is offered, not forced)", async () => {
     const r = await run("curl", ["-sS", `ftp://127.0.0.1:${port()}/data.bin`]);
     expect(r.code, describeRun(r, ctx.server)).toBe(0);
     expect(r.stdout.length).toBe(DATA.length);
@@ -98,14 +99,14 @@ describe("--tls-control-required and --tls-data-required", () => {
     expect(reply.text).toMatch(/requires TLS/);
   });
 
-  it("a TLS client without PROT P is refused a transfer (521), with PROT P it works", async () => {
+  itNeeding(["python3"], "a TLS client without PROT P is refused a transfer (521), with PROT P it works", async () => {
     const clear = await runPython<{ error?: string }>(PY, ["127.0.0.1", String(ctx.server.port), JSON.stringify({ prot: "C" })], "FTP_TLS without prot_p", ctx.server);
     expect(clear.error).toMatch(/^521 /);
     const safe = await runPython<{ sha: string }>(PY, ["127.0.0.1", String(ctx.server.port), "{}"], "FTP_TLS prot_p", ctx.server);
     expect(safe.sha).toBe(sha(DATA));
   });
 
-  it("curl --ssl-reqd works under both rules", async () => {
+  itNeeding(["curl"], "curl --ssl-reqd works under both rules", async () => {
     const r = await run("curl", ["-sS", "-k", "--ssl-reqd", `ftp://127.0.0.1:${ctx.server.port}/data.bin`]);
     expect(r.code, describeRun(r, ctx.server)).toBe(0);
     expect(sha(r.stdout)).toBe(sha(DATA));
@@ -154,20 +155,20 @@ describe("--tls-implicit-port: implicit FTPS (TLS from the first byte)", () => {
     return m[1]!;
   };
 
-  it("curl ftps:// downloads byte for byte on the implicit port, with data protected by default", async () => {
+  itNeeding(["curl"], "curl ftps:// downloads byte for byte on the implicit port, with data protected by default", async () => {
     const r = await run("curl", ["-sS", "-k", `ftps://127.0.0.1:${implicitPort()}/data.bin`]);
     expect(r.code, describeRun(r, ctx.server)).toBe(0);
     expect(sha(r.stdout)).toBe(sha(DATA));
   });
 
-  it("lftp ftps:// works too", async () => {
+  itNeeding(["lftp"], "lftp ftps:// works too", async () => {
     const out = ctx.root.path("implicit-out.bin");
     const r = await run("lftp", ["-e", `set ssl:verify-certificate no; get data.bin -o ${out}; bye`, `ftps://127.0.0.1:${implicitPort()}`]);
     expect(r.code, describeRun(r, ctx.server)).toBe(0);
     expect(sha(fs.readFileSync(out))).toBe(sha(DATA));
   });
 
-  it("the explicit port keeps working next to it", async () => {
+  itNeeding(["curl"], "the explicit port keeps working next to it", async () => {
     const r = await run("curl", ["-sS", "-k", "--ssl-reqd", `ftp://127.0.0.1:${ctx.server.port}/data.bin`]);
     expect(r.code, describeRun(r, ctx.server)).toBe(0);
   });

@@ -22,6 +22,7 @@ import path from "node:path";
 import type { Socket } from "node:net";
 import { describe, it } from "vitest";
 import { HarnessError, expectBytes, explainFailure, makeTempRoot, type FtpSocket } from "../harness/index.ts";
+import { itNeeding } from "../harness/tools-available.ts";
 import {
   REPLY_MS,
   expectTransferComplete,
@@ -219,7 +220,7 @@ describe.concurrent("lesson 6: PORT and EPRT, the server connects to the client"
     });
   });
 
-  it("curl in active mode (curl -P 127.0.0.1) downloads a file intact", async () => {
+  itNeeding(["curl"], "curl in active mode (curl -P 127.0.0.1) downloads a file intact", async () => {
     const url = `ftp://127.0.0.1:${stage.server.port}/data.bin`;
     const r = await runTool("curl", ["-sS", "-v", "--connect-timeout", "5", "--max-time", "15", "-P", "127.0.0.1", url], { timeoutMs: 20_000 });
     const cmds = r.stderr.split("\n").filter((l) => l.startsWith("> ")).map((l) => l.slice(2).trim());
@@ -237,7 +238,7 @@ describe.concurrent("lesson 6: PORT and EPRT, the server connects to the client"
     expectBytes(r.stdout, DATA, { what: `data.bin downloaded by curl in active mode (${r.command})` });
   });
 
-  it("lftp in active mode (set ftp:passive-mode off) downloads a file intact", async () => {
+  itNeeding(["lftp"], "lftp in active mode (set ftp:passive-mode off) downloads a file intact", async () => {
     const local = makeTempRoot();
     try {
       const target = path.join(local.dir, "data.bin");

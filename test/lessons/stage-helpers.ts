@@ -36,6 +36,7 @@ import {
   type RunningServer,
   type TempRoot,
 } from "../harness/index.ts";
+import { installHint } from "../harness/tools-available.ts";
 
 /** Time allowed for each reply: everything is on this machine, so 10 s is plenty. */
 export const REPLY_MS = 10_000;
@@ -576,7 +577,7 @@ export function runTool(file: string, args: string[], opts: { timeoutMs?: number
       { timeout: opts.timeoutMs ?? 20_000, killSignal: "SIGKILL", encoding: "buffer", maxBuffer: 64 * 1024 * 1024, ...(opts.cwd ? { cwd: opts.cwd } : {}) },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null; code?: unknown }) | null;
-        const spawnError = e && typeof e.code === "string" ? `${e.code}: ${e.message}` : undefined;
+        const spawnError = e && typeof e.code === "string" ? `${e.code}: ${e.message}${installHint(file) ? `; is it installed? ${installHint(file)}` : ""}` : undefined;
         resolve({
           command,
           code: e ? (typeof e.code === "number" ? e.code : null) : 0,
@@ -594,7 +595,7 @@ export function runTool(file: string, args: string[], opts: { timeoutMs?: number
 /** A failed client run, explained: the command to paste, how it ended, its log and the server's. */
 export function toolFailure(headline: string, r: ToolRun, cause: string, stage?: StageServer): HarnessError {
   const ended = r.spawnError
-    ? `could not start (${r.spawnError}); install it (Debian/Ubuntu: sudo apt-get install curl lftp)`
+    ? `could not start (${r.spawnError})`
     : r.timedOut
       ? "still running at the time limit (killed)"
       : r.signal

@@ -23,7 +23,8 @@
  *
  * Needs Linux, root, `ip` (iproute2), iptables (nft or legacy) and curl; it creates its own
  * namespaces (ftplab-*-<random>) and deletes them in afterAll (and at exit), touching nothing
- * else. Where it cannot run it is skipped with the reason. FTP_LAB_NO_NETNS=1 skips it too;
+ * else. Where it cannot run it is skipped with the reason (not root, no namespaces); as root,
+ * a missing ip, iptables or curl skips it outside CI and fails it in CI (tools-available.ts). FTP_LAB_NO_NETNS=1 skips it too;
  * FTP_LAB_IPTABLES=iptables-legacy (or iptables-nft) picks the variant (default: the first of
  * iptables, iptables-nft, iptables-legacy that can add a NAT rule in a namespace).
  *
@@ -37,6 +38,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HarnessError, REPO_ROOT, makeTempRoot, parseListeningLine, shellQuote, targetEntry, type TempRoot } from "../harness/index.ts";
 import { indent, lastLines, payload, sha256, targetName } from "../lessons/stage-helpers.ts";
+import { missingToolError, requireTools, type ToolGate } from "../harness/tools-available.ts";
 
 const LAN_NET = "10.77.1.0/24";
 const ROUTER_LAN = "10.77.1.1";
@@ -78,12 +80,13 @@ async function must(cmd: string, args: string[]): Promise<string> {
 
 // ---- can it run here? -------------------------------------------------------------------------
 
-async function whyNot(): Promise<{ reason: string } | { iptables: string }> {
+async function whyNot(): Promise<{ reason: string; tools?: ToolGate } | { iptables: string }> {
   if (process.env.FTP_LAB_NO_NETNS) return { reason: "FTP_LAB_NO_NETNS is set" };
   if (process.platform !== "linux") return { reason: "network namespaces are Linux only" };
   if (process.getuid?.() !== 0) return { reason: "not root (namespaces and iptables need root; CI runs as root)" };
-  if ((await run("ip", ["-V"])).code !== 0) return { reason: "no `ip` command (apt-get install iproute2)" };
-  if ((await run("curl", ["--version"])).code !== 0) return { reason: "no curl (apt-get install curl)" };
+  // As root (CI runs as root), a missing tool is tools-available.ts's case: skipped outside CI, a failure in CI.
+  const tools = requireTools("ip", "iptables", "curl");
+  if (tools.missing.length) return { reason: tools.reason, tools };
   const probe = `ftplab-probe-${suffix}`;
   const added = await run("ip", ["netns", "add", probe]);
   if (added.code !== 0) return { reason: `network namespaces not permitted here: ${added.stderr.trim()}` };
@@ -104,7 +107,8 @@ async function whyNot(): Promise<{ reason: string } | { iptables: string }> {
 const probe = await whyNot();
 const skipReason = "reason" in probe ? probe.reason : null;
 const IPTABLES = "iptables" in probe ? probe.iptables : "iptables";
-if (skipReason) console.log(`real-nat: skipped: ${skipReason}`);
+const toolGate = "tools" in probe ? (probe.tools ?? null) : null;
+if (skipReason) console.log(`real-nat: ${toolGate?.fail ? "cannot run" : "skipped"}: ${skipReason}`);
 
 // ---- the network ------------------------------------------------------------------------------
 
@@ -297,7 +301,15 @@ afterAll(async () => {
   if (!skipReason) console.log(`real-nat (${IPTABLES}): ${timings.join(", ")}`);
 });
 
-describe.skipIf(skipReason !== null)(`lesson 7 over a real NAT (network namespaces, ${IPTABLES})${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+if (toolGate?.fail) {
+  describe(`lesson 7 over a real NAT (network namespaces)${toolGate.marker}`, () => {
+    it(`needs ${toolGate.missing.join(" and ")}`, () => {
+      throw missingToolError(toolGate);
+    });
+  });
+}
+
+describe.skipIf(skipReason !== null)(`lesson 7 over a real NAT (network namespaces, ${IPTABLES})${skipReason ? ` (skipped: ${skipReason})${toolGate?.skip ? toolGate.marker : ""}` : ""}`, () => {
   describe.concurrent("case 1: no --nat-address (server A)", () => {
     const s = servers.plain;
     const url = `ftp://${PUBLIC}:${s.port}/`;

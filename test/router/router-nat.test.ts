@@ -41,6 +41,7 @@ import net, { type Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { itNeeding } from "../harness/tools-available.ts";
 import {
   FtpSocket,
   HarnessError,
@@ -65,7 +66,6 @@ const WAN = "127.0.0.3"; // a client on the internet
 const PASSIVE_TIMEOUT_S = 2; // the server gives up waiting for a data connection after this
 
 const loopback = (await Promise.all([PUBLIC, WAN].map(loopbackProblem))).find((p) => p !== null) ?? null;
-const curlMissing = await new Promise<boolean>((resolve) => execFile("curl", ["--version"], (err) => resolve(err !== null)));
 
 const FILES = { "readme.txt": "behind a router\n", "big.bin": payload(200_000, 7) };
 
@@ -278,7 +278,7 @@ describe.skipIf(loopback !== null)(`lesson 7 through npm run router (${PUBLIC} -
       ftp.destroy();
     });
 
-    it.skipIf(curlMissing)(`curl ${trusting.slice(3).join(" ")} ftp://${PUBLIC}:PORT/ fails; curl with its defaults (EPSV) lists`, async () => {
+    itNeeding(["curl"], `curl ${trusting.slice(3).join(" ")} ftp://${PUBLIC}:PORT/ fails; curl with its defaults (EPSV) lists`, async () => {
       const { server } = ready(c);
       const url = `ftp://${PUBLIC}:${server.port}/`;
       const bad = await curl([...trusting, url]);
@@ -321,7 +321,7 @@ describe.skipIf(loopback !== null)(`lesson 7 through npm run router (${PUBLIC} -
       ftp.destroy();
     });
 
-    it.skipIf(curlMissing)(`curl ${trusting.slice(3).join(" ")} ftp://${PUBLIC}:PORT/ lists the folder`, async () => {
+    itNeeding(["curl"], `curl ${trusting.slice(3).join(" ")} ftp://${PUBLIC}:PORT/ lists the folder`, async () => {
       const { server } = ready(c);
       const r = await curl([...trusting, "--interface", WAN, `ftp://${PUBLIC}:${server.port}/`]);
       if (r.code !== 0 || !r.stdout.includes("readme.txt")) throw new HarnessError(`${r.command} failed (${r.code}): ${r.stderr}\n${about(c)}`);
@@ -349,7 +349,7 @@ describe.skipIf(loopback !== null)(`lesson 7 through npm run router (${PUBLIC} -
       ftp.destroy();
     });
 
-    it.skipIf(curlMissing)(`curl ${trusting.slice(3).join(" ")} lists both from ftp://${SERVER}:PORT/ and from ftp://${PUBLIC}:PORT/`, async () => {
+    itNeeding(["curl"], `curl ${trusting.slice(3).join(" ")} lists both from ftp://${SERVER}:PORT/ and from ftp://${PUBLIC}:PORT/`, async () => {
       const { server } = ready(c);
       for (const host of [SERVER, PUBLIC]) {
         const r = await curl([...trusting, "-v", `ftp://${host}:${server.port}/`]);

@@ -12,34 +12,23 @@
  *   - a screenshot of lesson 6 is saved: dist/site-test/lesson-06.png (and -full.png).
  *
  * Skipped, with a message, where chromium is not installed, unless CI is set (.ci/run
- * installs it there, so a missing browser fails the test instead).
+ * installs it there, so a missing browser fails the test instead): test/harness/tools-available.ts.
  */
-import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadManifest, REPO_ROOT } from "../../tools/curriculum/manifest.ts";
 import { buildSite, type BuildResult } from "../../tools/site/build.ts";
 import { serveSite, type SiteServer } from "../../tools/site/serve.ts";
+import { describeNeeding, toolPath } from "../harness/tools-available.ts";
 
 const ARTIFACTS = path.join(REPO_ROOT, "dist/site-test");
 
-function findChromium(): string | null {
-  try {
-    return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" }).trim().split("\n")[0] || null;
-  } catch {
-    return null;
-  }
-}
+// chromium or chromium-browser on $PATH (tools-available.ts skips the suite without it, or fails it in CI).
+const executablePath = toolPath("chromium");
 
-const executablePath = findChromium();
-const inCI = Boolean(process.env["CI"]);
-if (!executablePath && !inCI) {
-  console.warn("test/site/site.test.ts: SKIPPED: chromium is not installed (apt-get install chromium); in CI (CI set) this test fails instead");
-}
-
-describe.skipIf(!executablePath && !inCI)("the docs site in headless Chromium", () => {
+describeNeeding(["chromium"], "the docs site in headless Chromium", () => {
   let build: BuildResult;
   let server: SiteServer;
   let browser: Browser;
@@ -47,7 +36,7 @@ describe.skipIf(!executablePath && !inCI)("the docs site in headless Chromium", 
   const lessons = loadManifest();
 
   beforeAll(async () => {
-    if (!executablePath) throw new Error("chromium is not installed: apt-get install chromium (.ci/run does)");
+    if (!executablePath) throw new Error("chromium is not installed: sudo apt-get install chromium (.ci/run does)");
     // A folder of this run's own: two test runs at once must not empty each other's site.
     await mkdir(ARTIFACTS, { recursive: true });
     out = await mkdtemp(path.join(ARTIFACTS, "site-"));

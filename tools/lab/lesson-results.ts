@@ -8,6 +8,7 @@
 // A "problem" is something that went wrong outside any one test (the file did not load, the
 // run timed out): it counts as a failure, so a broken run can never look like a passing one.
 
+import { packagesOfMarkers } from "../../test/harness/tool-marker.ts";
 import { stageTestFile, type Lesson } from "./course.ts";
 import type { TestRun } from "./run-tests.ts";
 import type { TestOutcome } from "./test-results.ts";
@@ -59,4 +60,31 @@ export function allPass(results: readonly LessonResult[], run?: TestRun): boolea
 /** "12 passed, 3 failed" (", 1 skipped" when any were): the closing line graders read. */
 export function countLine(counts: Counts): string {
   return `${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ""}`;
+}
+
+/** "lftp (sudo apt-get install lftp)" -> how many tests did not run for want of it. */
+export function missingTools(results: readonly LessonResult[]): Map<string, number> {
+  const byTool = new Map<string, number>();
+  for (const result of results) for (const t of result.tests) if (t.missingTool) byTool.set(t.missingTool, (byTool.get(t.missingTool) ?? 0) + 1);
+  return byTool;
+}
+
+/**
+ * Tests that did not run because this machine lacks a tool they drive (curl, lftp, ...): an
+ * environment problem, said in so many words, never a failure of the learner's code. Empty when
+ * nothing is missing.
+ *
+ *   Not tested on this machine (a tool is missing; this is not about your code):
+ *     lftp (sudo apt-get install lftp): 1 test
+ *   Install it and run `npm run lesson 6` again. Meanwhile these tests count neither for nor against you.
+ */
+export function environmentLines(results: readonly LessonResult[], again: string): string[] {
+  const byTool = missingTools(results);
+  if (byTool.size === 0) return [];
+  const packages = packagesOfMarkers([...byTool.keys()]);
+  return [
+    `Not tested on this machine (a tool is missing; this is not about your code):`,
+    ...[...byTool].map(([tool, n]) => `  ${tool}: ${n} test${n === 1 ? "" : "s"}`),
+    `Install ${byTool.size === 1 && packages.length === 1 ? "it" : "them"} (sudo apt-get install ${packages.join(" ")}) and run \`${again}\` again. Meanwhile these tests count neither for nor against you.`,
+  ];
 }

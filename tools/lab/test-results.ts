@@ -8,7 +8,8 @@
 
 /**
  * pass / fail: the test ran. error: it could not run (its file did not load, a beforeAll
- * hook failed, the run timed out). skip / todo: the test file itself skipped it.
+ * hook failed, the run timed out). skip / todo: the test file itself skipped it, or it needs
+ * a tool this machine lacks (then `missingTool` says which).
  */
 export type TestState = "pass" | "fail" | "error" | "skip" | "todo";
 
@@ -24,6 +25,11 @@ export interface TestOutcome {
   /** Where the test is declared in its file (0 when unknown). */
   line: number;
   durationMs: number;
+  /**
+   * Set when the test did not run because a real tool it drives is not installed (an environment
+   * problem, not the learner's code): "lftp (sudo apt-get install lftp)". Its state is "skip".
+   */
+  missingTool?: string;
 }
 
 /** What the reporter writes into the file named by $LAB_REPORT_FILE. */

@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { File, Reporter, Suite, Task } from "vitest";
+import { parseMissingMarker } from "../../test/harness/tool-marker.ts";
 import { cleanMessage } from "./error-text.ts";
 import type { RawReport, TestOutcome, TestState } from "./test-results.ts";
 
@@ -66,21 +67,38 @@ function suitesOf(task: Task): string[] {
   return names;
 }
 
+/**
+ * A test that needs a tool this machine lacks (test/harness/tools-available.ts marks its title,
+ * or its suite's): skipped outside CI, failing in CI. Either way, for the lab, it did not test
+ * the learner's code: "skip", with the tool named, whatever CI says.
+ */
+function missingToolOf(task: Task): string | null {
+  for (let t: Task | undefined = task; t; t = t.suite) {
+    const marker = parseMissingMarker(t.name);
+    if (marker) return marker;
+  }
+  return null;
+}
+
+const withoutMarker = (name: string) => name.replace(/ \[missing tools?: [^\]]+\]/, "");
+
 function collect(tasks: readonly Task[], root: string, out: TestOutcome[]): void {
   for (const task of tasks) {
     if (task.type === "suite") {
       collect(task.tasks, root, out);
       continue;
     }
-    const { state, message } = stateOf(task);
+    const missingTool = missingToolOf(task);
+    const { state, message } = missingTool ? { state: "skip" as const, message: `not run: ${missingTool.replace(/ \(/g, " is not installed (")}` } : stateOf(task);
     out.push({
       file: path.relative(root, task.file.filepath).split(path.sep).join("/"),
-      suites: suitesOf(task),
-      name: task.name,
+      suites: suitesOf(task).map(withoutMarker),
+      name: withoutMarker(task.name),
       state,
       message,
       line: task.location?.line ?? 0,
       durationMs: Math.round(task.result?.duration ?? 0),
+      ...(missingTool ? { missingTool } : {}),
     });
   }
 }

@@ -24,7 +24,7 @@ import { gradeRun, type GradedTest } from "../graded-tests.ts";
 import { MARK, type Io } from "../io.ts";
 import { junitXml } from "../junit.ts";
 import { LabError } from "../lab-error.ts";
-import { byLesson, countLine, type LessonResult } from "../lesson-results.ts";
+import { byLesson, countLine, environmentLines, type LessonResult } from "../lesson-results.ts";
 import { runStageTests, type TestRun } from "../run-tests.ts";
 import { sumPoints } from "../scoring.ts";
 
@@ -58,6 +58,9 @@ export async function gradeCommand(options: GradeOptions, course: Course, io: Io
   const relative = path.relative(process.env["INIT_CWD"] ?? process.cwd(), outDir) || ".";
   const shown = relative.startsWith("..") ? outDir : relative;
   io.out(`Score ${totalScore(result)}/${maxScore}. Wrote ${shown}/results.json and ${shown}/junit.xml`);
+  // A test that needs a missing tool is left out of the grade, like any skipped test: its
+  // lesson's points are shared by the tests that ran, so the grade loses nothing, and this says why.
+  for (const line of environmentLines(results, `npm run grade -- --lesson ${lesson.id}`)) io.out(line);
   // The Classroom step for this lesson is all-or-nothing (its command grader awards max-score
   // on exit 0): the per-test shares above show progress, this line shows the grade.
   const stepPoints = result.status === "pass" ? lesson.points : 0;

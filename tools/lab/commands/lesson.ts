@@ -29,7 +29,7 @@ import { clipLines, indent } from "../error-text.ts";
 import { parseHints } from "../hints.ts";
 import { LabError } from "../lab-error.ts";
 import { MARK, plural, type Io } from "../io.ts";
-import { allPass, byLesson, countLine, countResults, type LessonResult } from "../lesson-results.ts";
+import { allPass, byLesson, countLine, countResults, environmentLines, type LessonResult } from "../lesson-results.ts";
 import { lessonProgress, readProgress, updateLesson, type LessonStatus } from "../progress.ts";
 import { runStageTests } from "../run-tests.ts";
 import { displayName, type TestOutcome } from "../test-results.ts";
@@ -88,12 +88,15 @@ export async function lessonCommand(arg: string | undefined, course: Course, io:
     await whatNext(course, lesson, mine, serverDidNotStart(results), io);
   }
   io.out("");
+  const environment = environmentLines(results, `npm run lesson ${lesson.id}`);
+  for (const line of environment) io.out(line);
+  if (environment.length) io.out("");
   io.out(countLine(countResults(results, run)));
   return passed ? 0 : 1;
 }
 
 function requirementLines(result: LessonResult): string[] {
-  const lines = result.tests.map((t) => `${markOf(t)} ${displayName(t)}${t.state === "skip" || t.state === "todo" ? " (skipped)" : ""}`);
+  const lines = result.tests.map((t) => `${markOf(t)} ${displayName(t)}${t.missingTool ? ` (not run: needs ${t.missingTool.replace(/ \((sudo [^)]+)\)/g, ": $1")})` : t.state === "skip" || t.state === "todo" ? " (skipped)" : ""}`);
   for (const problem of result.problems) lines.push(`${MARK.fail} ${firstLine(problem)}`);
   return lines;
 }

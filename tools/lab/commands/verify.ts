@@ -23,7 +23,7 @@ import { cleanMessage, clipLines } from "../error-text.ts";
 import { checkExcerpts } from "../excerpts.ts";
 import { MARK, type Io } from "../io.ts";
 import { LabError } from "../lab-error.ts";
-import { byLesson } from "../lesson-results.ts";
+import { byLesson, missingTools } from "../lesson-results.ts";
 import { runStageTests } from "../run-tests.ts";
 import { judge, planStageChecks, type StageCheck, type Verdict } from "../stage-checks.ts";
 
@@ -102,10 +102,14 @@ async function runCheck(course: Course, check: StageCheck, workers: number): Pro
     workers,
     timeoutMs: 60_000 + lessons.reduce((sum, l) => sum + l.timeoutSec * 1000, 0),
   });
-  const verdict = judge({ ...check, lessons }, byLesson(run, lessons));
+  const results = byLesson(run, lessons);
+  const verdict = judge({ ...check, lessons }, results);
   const seconds = `${Math.round(run.durationMs / 1000)}s`;
   const unhandled = run.unhandled.map((e) => `error outside any test: ${e.split("\n")[0]}`);
-  if (unhandled.length) return { ok: false, lines: [`${verdict.lines[0]} (${seconds}) but:`, ...verdict.lines.slice(1), ...unhandled] };
+  // The course check is not done while a test could not run for want of a tool (curl, lftp).
+  const environment = [...missingTools(results)].map(([tool, n]) => `${n} test${n === 1 ? "" : "s"} did not run, a tool is missing: ${tool}`);
+  const problems = [...unhandled, ...environment];
+  if (problems.length) return { ok: false, lines: [`${verdict.lines[0]} (${seconds}) but:`, ...verdict.lines.slice(1), ...problems] };
   return { ...verdict, lines: [`${verdict.lines[0]} (${seconds})`, ...verdict.lines.slice(1)] };
 }
 
