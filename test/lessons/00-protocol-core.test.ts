@@ -31,6 +31,7 @@ import { parseList, type FileInfo } from "basic-ftp";
 import { Readable, Writable } from "node:stream";
 import { describe, it } from "vitest";
 import {
+  HarnessError,
   ReplyParser,
   connectData,
   escapeBytes,
@@ -88,7 +89,7 @@ async function expectSequence(
   const got: Reply[] = [];
   const table = () =>
     expected
-      .map((want, i) => `    ${`"${escapeBytes(lines[i] ?? "")}"`.padEnd(26)} expected ${codesText(want).padEnd(12)} got ${got[i]?.lines[0] ?? "(nothing)"}`)
+      .map((want, i) => `    ${`"${escapeBytes(lines[i] ?? "")}"`.padEnd(26)} expected ${codesText(want).padEnd(12)} got ${got[i]?.lines[0] ?? (i < got.length ? "" : "(not read)")}`)
       .join("\n");
   for (let i = 0; i < expected.length; i++) {
     const want = expected[i]!;
@@ -188,7 +189,7 @@ class RawControl {
     out.push(`  replies on this connection: ${JSON.stringify(this.seen)}`);
     if (repro) out.push(`  reproduce: ${repro}`);
     out.push(`  target:    ${targetName()}`);
-    throw new Error(out.join("\n"));
+    throw new HarnessError(out.join("\n"));
   }
 
   destroy(): void {
@@ -648,7 +649,7 @@ describe("part 4: passive data and listings", () => {
       client.availableListCommands = ["LIST -a"];
       const names = (await client.list()).map((f) => f.name).sort();
       if (JSON.stringify(names) !== JSON.stringify(TOP)) {
-        throw new Error(`basic-ftp's list() gave ${JSON.stringify(names)}, expected ${JSON.stringify(TOP)}.\n  cause:     see the LIST tests above; basic-ftp sends TYPE I, PASV and "LIST -a" (its log is below)\n  target:    ${targetName()}`);
+        throw new HarnessError(`basic-ftp's list() gave ${JSON.stringify(names)}, expected ${JSON.stringify(TOP)}.\n  cause:     see the LIST tests above; basic-ftp sends TYPE I, PASV and "LIST -a" (its log is below)\n  target:    ${targetName()}`);
       }
     });
   });
