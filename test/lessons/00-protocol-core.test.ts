@@ -253,7 +253,7 @@ describe("part 1: listen and greet", () => {
         throw new HarnessError(
           `Client ${i} of 5 was not greeted while ${i - 1} other client(s) stayed connected.\n` +
             `  cause:     the server must serve every connection at once: one session object per connection, all alive together. ` +
-            `A loop that finishes one client before accepting the next (the seeds' first socketserver version did) keeps client ${i} waiting.\n` +
+            `A loop that finishes one client before accepting the next (like the bare socket server at the end of the xxftp article) keeps client ${i} waiting.\n` +
             `  ${(err as Error).message.split("\n").join("\n  ")}\n  target:    ${targetName()}`,
         );
       }
