@@ -330,14 +330,22 @@ describe("part 2: lines and replies", () => {
     await ftp.sendExpect("NOOP", 200, SENT_LATER);
   });
 
-  it("a blank line gets exactly one error reply (500), and the session goes on", async () => {
+  it("a blank line gets exactly one error reply (500, or 502 like an unknown verb), and the session goes on", async () => {
     const ftp = await srv.connect();
     await expectSequence(
       ftp,
       ["", "NOOP", "   ", "SYST"],
-      [[500, 501, 502], 200, [500, 501, 502], 215],
+      [[500, 502], 200, [500, 502], 215],
       'an empty line (or only spaces) is not a command: answer it with one 500 ("Empty command line."), never crash and never stay silent (the client waits for a reply to every line)',
     );
+  });
+
+  it('SYST answers "215 UNIX Type: L8" (clients then expect Unix `ls -l` listings)', async () => {
+    const ftp = await srv.connect();
+    const r = await ftp.sendExpect("SYST", 215, "SYST is answered with 215 and the system type");
+    if (!/^215 UNIX Type: L8/i.test(r.lines[0] ?? "")) {
+      fail(ftp, `The SYST reply is "${r.lines[0]}".`, 'answer "215 UNIX Type: L8": clients read it to decide how to parse listings, and this server sends Unix-style ones', byHand("quote SYST"));
+    }
   });
 
   it("a command that needs an argument gets 501 without one: USER alone, or USER and spaces", async () => {
@@ -641,6 +649,20 @@ describe("part 4: passive data and listings", () => {
     expectSameNames(ftp, parseList((await passiveRead(ftp, "LIST")).toString("utf8")).map((f) => f.name), TOP, "LIST after PASV", "a PASV then a LIST is a normal listing");
     await ftp.sendExpect("LIST", 425, "the data connection of the last PASV was used and closed by that LIST: a new transfer needs a new PASV, so answer 425");
     expectSameNames(ftp, parseList((await passiveRead(ftp, "LIST")).toString("utf8")).map((f) => f.name), TOP, "LIST after a new PASV", "every PASV opens a fresh listener for the next transfer");
+  });
+
+  it("a second PASV replaces the first: the next transfer uses the port of the latest 227", async () => {
+    const ftp = await srv.login();
+    await ftp.pasv(); // announced, never used
+    const cause = "a new PASV closes the session's earlier listener and stores the new one: the transfer must accept the connection on the port announced last";
+    let data: Buffer;
+    try {
+      data = await passiveRead(ftp, "LIST"); // PASV again, connect to its port, LIST
+    } catch (err) {
+      fail(ftp, `PASV, PASV, LIST: the LIST over the second PASV's port did not arrive.\n  ${(err as Error).message.split("\n")[0]}`, cause);
+    }
+    const names = parseList(data.toString("utf8")).map((f) => f.name);
+    expectSameNames(ftp, names, TOP, "LIST over the second PASV's port", cause);
   });
 
   it('a real client (basic-ftp) logs in and lists the folder with "LIST -a"', async () => {
