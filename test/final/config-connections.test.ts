@@ -109,10 +109,10 @@ describe.concurrent("config: connection settings", () => {
       } finally {
         ctl.destroy();
       }
-      // Not a ban (ban_after defaults to 0): the next connection is welcome and may log in.
+      // Not a ban (2 failures, under ban_after = 10 by default): the next connection is welcome and may log in.
       const next = await Ctl.connect(server.port);
       try {
-        next.check(next.greeting, 220, "failed logins alone (ban_after = 0) do not ban the address");
+        next.check(next.greeting, 220, "2 failed logins (below ban_after, 10 by default) do not ban the address");
         await next.login("anna", "s3cret");
       } finally {
         next.destroy();

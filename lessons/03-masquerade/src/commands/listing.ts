@@ -103,9 +103,13 @@ async function listOverData(s: Session, format: Format, arg: string): Promise<vo
 
 /** LIST or NLST of the entries a wildcard matches (listing/wildcard.ts). */
 async function listMatches(s: Session, format: Format, w: WildcardTarget): Promise<void> {
-  await s.runTransfer(format, w.vpath, `listing ${w.vpath}.`, (socket) =>
-    pipeline([Readable.from(listingChunks(s, format, w.real, w.vpath, w.st, "", w), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
-  );
+  try {
+    await s.runTransfer(format, w.vpath, `listing ${w.vpath}.`, (socket) =>
+      pipeline([Readable.from(listingChunks(s, format, w.real, w.vpath, w.st, "", w), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
+    );
+  } finally {
+    await w.close();
+  }
 }
 
 /** STAT with a path: the LIST output, sent as a multi-line 213 reply on the control connection. */
@@ -129,9 +133,13 @@ export async function statPath(s: Session, arg: string): Promise<void> {
 }
 
 async function statMatches(s: Session, w: WildcardTarget): Promise<void> {
-  s.replyPart(213, `Status of ${w.vpath}:`);
-  for await (const chunk of listingChunks(s, "LIST", w.real, w.vpath, w.st, " ", w)) {
-    await s.writeContinuation(chunk);
+  try {
+    s.replyPart(213, `Status of ${w.vpath}:`);
+    for await (const chunk of listingChunks(s, "LIST", w.real, w.vpath, w.st, " ", w)) {
+      await s.writeContinuation(chunk);
+    }
+  } finally {
+    await w.close();
   }
   s.reply(213, "End of status.");
 }

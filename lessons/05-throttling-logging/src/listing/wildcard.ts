@@ -18,6 +18,7 @@
 
 import type { Stats } from "node:fs";
 import { stat } from "../fs/byte-names.ts";
+import { openPath } from "../fs/open-path.ts";
 import { resolveVirtual, virtualBasename, virtualDirname } from "../fs/virtual-path.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
@@ -30,6 +31,8 @@ export interface WildcardTarget {
   matches(name: string): boolean;
   /** What NLST puts before each name: the folder part of the argument as sent ("sub/", or ""). */
   prefix: string;
+  /** The folder is held open (fs/path-handle.ts) and read through `real`; close it when done. */
+  close(): Promise<void>;
 }
 
 /**
@@ -40,8 +43,14 @@ export async function wildcardTarget(s: Session, target: string): Promise<Wildca
   const slash = target.lastIndexOf("/");
   if (!isPattern(target.slice(slash + 1))) return null;
   // A name that exists as written is that name, not a pattern.
-  const exists = await s.resolve(target, "follow", "l").then(
-    ({ real }) => stat(real).then(() => true, () => false),
+  const exists = await openPath(s, target, "follow", "l").then(
+    async (h) => {
+      try {
+        return await stat(await h.self()).then(() => true, () => false);
+      } finally {
+        await h.close();
+      }
+    },
     () => false,
   );
   if (exists) return null;
@@ -50,10 +59,17 @@ export async function wildcardTarget(s: Session, target: string): Promise<Wildca
   const full = resolveVirtual(s.cwd, target);
   const pattern = virtualBasename(full);
   // Listing needs "l" on the folder, for STAT as for LIST and NLST.
-  const { vpath, real } = await s.resolve(virtualDirname(full), "follow", "l");
-  const st = await stat(real);
-  if (!st.isDirectory()) throw new FtpError(550, `${vpath}: not a folder.`);
-  return { vpath, real, st, matches: globMatcher(pattern), prefix: slash === -1 ? "" : target.slice(0, slash + 1) };
+  const handle = await openPath(s, virtualDirname(full), "follow", "l");
+  try {
+    const { vpath } = handle;
+    const real = await handle.self();
+    const st = await stat(real);
+    if (!st.isDirectory()) throw new FtpError(550, `${vpath}: not a folder.`);
+    return { vpath, real, st, matches: globMatcher(pattern), prefix: slash === -1 ? "" : target.slice(0, slash + 1), close: () => handle.close() };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
 }
 
 /** Does this path component hold a wildcard (*, ?, or a [set] that is closed)? */
