@@ -46,13 +46,13 @@ export async function wildcardTarget(s: Session, target: string): Promise<Wildca
   const exists = await openPath(s, target, "follow", "l").then(
     async (h) => {
       try {
-        return await stat(await h.self()).then(() => true, () => false);
+        return await stat(await h.self()).then(() => true);
       } finally {
         await h.close();
       }
     },
     () => false,
-  );
+  ).catch(() => false);
   if (exists) return null;
   // resolveVirtual refuses what it always refuses (NUL, a climb out of the home) and undoes
   // CR NUL; the pattern is then the last component, the folder everything before it.
