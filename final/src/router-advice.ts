@@ -10,7 +10,8 @@
 //
 // The server still starts in every case: these are advice, not errors, because a setup
 // that looks wrong from here (say, listening on 127.0.0.1) can be right with a port
-// forwarder on the same machine.
+// forwarder on the same machine. A loopback --nat-address (127.0.0.2 for npm run router, as
+// in lesson 7) is such a forwarder, so 127.0.0.1 gets no warning then.
 
 import ipaddr from "ipaddr.js";
 
@@ -48,8 +49,11 @@ export function routerAdvice(setup: RouterSetup): RouterAdvice {
   if (nat && ipaddr.isValid(nat) && ipaddr.parse(nat).range() === "private") {
     warnings.push(`--nat-address ${nat} is a private address: clients on the internet need your router's public address`);
   }
-  if (nat && ipaddr.isValid(host) && ipaddr.parse(host).range() === "loopback") {
-    warnings.push(`listening on ${host} only: other machines (and a real router) cannot reach it; use -i 0.0.0.0`);
+  // A loopback --nat-address is a router on this machine (lesson 7's npm run router on
+  // 127.0.0.2): it reaches a server on 127.0.0.1, so that setup is right as it is.
+  const natOnThisMachine = nat !== undefined && ipaddr.isValid(nat) && ipaddr.parse(nat).range() === "loopback";
+  if (nat && !natOnThisMachine && ipaddr.isValid(host) && ipaddr.parse(host).range() === "loopback") {
+    warnings.push(`listening on ${host} only: a port forwarder on this machine (npm run router) reaches it, but a real router cannot; behind a real router, listen on the LAN with -i 0.0.0.0`);
   }
   return { note, warnings };
 //| stub

@@ -10,7 +10,8 @@
 //
 // The server still starts in every case: these are advice, not errors, because a setup
 // that looks wrong from here (say, listening on 127.0.0.1) can be right with a port
-// forwarder on the same machine.
+// forwarder on the same machine. A loopback --nat-address (127.0.0.2 for npm run router, as
+// in lesson 7) is such a forwarder, so 127.0.0.1 gets no warning then.
 
 import ipaddr from "ipaddr.js";
 
