@@ -66,6 +66,7 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
         .argument("[server-flags...]", "more flags for the server, e.g. --range 60000-60010 --nat-address 203.0.113.7")
         .allowUnknownOption()
         .option("--solution", "run the reference solution instead of your code")
+        .option("--fresh", "start from a fresh copy of final/demo in .lab/serve (uploads of earlier runs are removed)")
         .option("--port <port>", "port to listen on (0 picks a free one)", "2121")
         .option("--host <address>", "address to listen on", "127.0.0.1"),
     (course, c) => serveCommand(c.args[0]!, { ...c.opts(), extra: c.args.slice(1) }, course, io),

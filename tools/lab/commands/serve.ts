@@ -5,17 +5,21 @@
 //
 //   $ npm run serve 3
 //   Lesson 3, lessons/03-masquerade/src, is listening on 127.0.0.1:2121. Ctrl-C stops it.
+//   Uploads from earlier runs are kept in .lab/serve (public/, learner/); `npm run serve -- 3 --fresh` starts from a fresh copy of final/demo.
 //
 //   Who can log in
 //     anonymous (any password)   read-only                      sees .lab/serve/public
 //     learner / learner          every permission (elradfmwMT)  sees .lab/serve/learner
 //   curl ...   lftp ...   FileZilla ...
+//
+// With `--users FILE` (lesson 4 on) the file alone decides who logs in: the lab adds no
+// account and lists the file's users and homes instead. `-d DIR` is what anonymous sees.
 
 import { findLesson, requireStage, type Course } from "../course.ts";
 import { clipLines, indent } from "../error-text.ts";
 import type { Io } from "../io.ts";
 import { LabError } from "../lab-error.ts";
-import { accountFlags, connectionHelp, prepareServeFolders, readServerFlags } from "../serve-setup.ts";
+import { accountFlags, connectionHelp, fileAccounts, prepareServeFolders, readServeChoices, readServerFlags, SERVE_DIR } from "../serve-setup.ts";
 import { runStageOnce, ServerStartError, startStage } from "../server-process.ts";
 
 export interface ServeOptions {
@@ -24,6 +28,8 @@ export interface ServeOptions {
   host?: string;
   /** More flags for the server (`npm run serve -- 7 --range 60000-60010`). */
   extra?: string[];
+  /** Start from a fresh copy of final/demo in .lab/serve (uploads of earlier runs are gone). */
+  fresh?: boolean;
 }
 
 export async function serveCommand(arg: string, options: ServeOptions, course: Course, io: Io): Promise<number> {
@@ -40,7 +46,23 @@ export async function serveCommand(arg: string, options: ServeOptions, course: C
     io.err(indent(clipLines(help.output.trim(), 30), "    "));
     return 1;
   }
-  const accounts = accountFlags(prepareServeFolders(course.root), readServerFlags(help.output));
+  // The learner's own flags win: --users FILE decides who logs in, -d DIR what anonymous sees.
+  const choices = readServeChoices(options.extra ?? [], course.root);
+  let accounts;
+  let folderNote: string | null = null;
+  if (choices.usersFile) {
+    accounts = fileAccounts(choices.usersFile);
+  } else {
+    const folders = prepareServeFolders(course.root, { fresh: options.fresh });
+    const flags = readServerFlags(help.output);
+    accounts = accountFlags(folders, flags);
+    // -d is anonymous's folder when anonymous comes from --anonymous (or is the only account).
+    if (choices.directory && accounts.anonymous && (flags.anonymous || !flags.user)) accounts = { ...accounts, anonymous: choices.directory };
+    const rerun = `npm run serve -- ${lesson.id} --fresh`;
+    folderNote = folders.kept
+      ? `Uploads from earlier runs are kept in ${SERVE_DIR} (public/, learner/); \`${rerun}\` starts from a fresh copy of final/demo.`
+      : `${SERVE_DIR} holds fresh copies of final/demo; your uploads stay there between runs (\`${rerun}\` starts clean).`;
+  }
 
   let server;
   try {
@@ -55,6 +77,7 @@ export async function serveCommand(arg: string, options: ServeOptions, course: C
 
   const which = options.solution ? `The lesson ${lesson.id} solution` : `Lesson ${lesson.id}`;
   io.out(`${which}, ${folder}/src, is listening on ${server.host}:${server.port}. Ctrl-C stops it.`);
+  if (folderNote) io.out(folderNote);
   io.out("");
   // A server on every interface is reached from this machine through loopback.
   const dial = server.host === "0.0.0.0" ? "127.0.0.1" : server.host === "::" ? "::1" : server.host;
