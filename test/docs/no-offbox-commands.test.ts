@@ -30,7 +30,7 @@ describe("no command in the course's text leaves this machine", () => {
     expect(files).toContain("docs/ftp-primer.md");
     const commands = files.flatMap((f) => connectingCommands(readFileSync(path.join(REPO_ROOT, f), "utf8")));
     // curl, nc, lftp, python ftplib and the course client all occur: the scan is not blind.
-    for (const prog of [/^curl /, /^nc /, /^lftp /, /^python3 -c /, /^npm run client /]) {
+    for (const prog of [/^curl /, /^nc /, /^lftp /, /^python3 -c /, /^node -e /, /^npm run client /]) {
       expect(commands.some((c) => prog.test(c)), String(prog)).toBe(true);
     }
   });
@@ -86,6 +86,7 @@ describe("the scan", () => {
       "lftp -u anna,pw -p 2121 192.168.1.10",
       "python3 -c \"import ftplib; f=ftplib.FTP(); f.connect('10.0.0.2', 21)\"",
       "node -e \"require('net').connect(21, '192.0.2.1')\"",
+      "node -e \"require('net').connect(+process.argv[2], process.argv[1])\" 198.51.100.20 21",
       "curl -P 192.0.2.50 ftp://127.0.0.1:2121/",
       "npm run client -- --debug \"open 203.0.113.8\" ls",
       "npm run router -- --to 192.168.1.10 --forward 2121",
@@ -99,6 +100,7 @@ describe("the scan", () => {
       "192.168.1.10",
       "10.0.0.2",
       "192.0.2.1",
+      "198.51.100.20",
       "192.0.2.50",
       "203.0.113.8",
       "192.168.1.10",

@@ -196,6 +196,14 @@ function targets(ws: readonly string[], whole: string): Target[] {
     out.push({ host: m[1]!, how: `connect to "${m[1]}"` });
   }
   for (const m of whole.matchAll(/\bhost\s*[:=]\s*["']([^"']+)["']/g)) out.push({ host: m[1]!, how: `host "${m[1]}"` });
+  // node -e SCRIPT HOST PORT, python3 -c SCRIPT HOST PORT: addresses given to the script.
+  if ((prog === "node" || /^python3?$/.test(prog)) && (ws[1] === "-e" || ws[1] === "-c")) {
+    for (const w of ws.slice(3)) {
+      const bare = w.replace(/^\[|\]$/g, "");
+      // "2121" is a valid IPv4 address to ipaddr.js: only dotted quads and IPv6 count here.
+      if (ipaddr.IPv4.isValidFourPartDecimal(bare) || (bare.includes(":") && ipaddr.IPv6.isValid(bare)) || w === "localhost" || /^[a-z][\w-]*(\.[\w-]+)+$/i.test(w)) out.push({ host: w, how: `the argument ${w}` });
+    }
+  }
   // curl -P ADDR: the server connects to ADDR (active mode). "-" means "the control's address".
   if (prog === "curl") {
     for (let i = 1; i < ws.length - 1; i++) {
