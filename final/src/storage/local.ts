@@ -1,4 +1,3 @@
-//> final storage-local
 // The Storage of a folder on the local disk: a user's home, kept inside it by the Jail
 // (fs/jail.ts), with the virtual folders mounted in that jail. The fast transfer paths are
 // this backend's sendTo (transfer/send-file.ts) and receiver (transfer/receive-file.ts): the
@@ -69,6 +68,7 @@ export class LocalStorage implements Storage {
     } finally {
       await h.close();
     }
+//> final storage-local-mounts
     // Virtual folders show up in their parent folder like real ones.
     const mounts: FileInfo[] = [];
     for (const mount of this.jail.mountsIn(vpath)) {
@@ -76,6 +76,7 @@ export class LocalStorage implements Storage {
       if (st) mounts.push(infoOf(mount.name, st));
     }
     if (mounts.length > 0) yield mounts;
+//<
   }
 
   async openRead(vpath: string): Promise<ReadHandle> {
@@ -377,4 +378,3 @@ async function writeAll(handle: FileHandle, buffer: Buffer, position: number | n
     done += bytesWritten;
   }
 }
-//<
