@@ -76,7 +76,7 @@ export class Session {
   cwd = "/";
   type: "A" | "I" = "A";
   restOffset = 0;
-  renameFrom: { vpath: string; real: string } | null = null;
+  renameFrom: { vpath: string } | null = null;
   data: DataChannel | null = null;
   transfer: Transfer | null = null;
   utf8 = true;

@@ -101,7 +101,12 @@ async function logIn(s: Session, account: NonNullable<Session["account"]>): Prom
   }
   s.account = account;
   s.jail = jail;
-  s.storage = new LocalStorage(jail);
+//> final hard-links-storage
+  s.storage = new LocalStorage(jail, { refuseHardLinks: s.options.refuseHardLinks });
+//<
+//> 0-final plain-storage
+  //- s.storage = new LocalStorage(jail);
+//<
   s.cwd = "/";
   s.failedLogins = 0;
   s.log("info", "login", { user: account.name, anonymous: account.anonymous, perms: account.perms.text });

@@ -182,7 +182,7 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
 //> final hard-links-store
   if (!opened.created) {
     try {
-      refuseHardLink(s, await opened.file.stat());
+      refuseHardLink(s.options.refuseHardLinks, await opened.file.stat());
     } catch (err) {
       await opened.file.close();
       throw err;

@@ -34,14 +34,28 @@ import { asStorageError, StorageError } from "./errors.ts";
 import type { FileInfo, FileKind, ReadHandle, StatTarget, Storage, UploadReceiver, WriteHandle, WriteMode } from "./storage.ts";
 import { virtualParts } from "./storage.ts";
 import { positionedReadable, positionedWritable } from "./streams.ts";
+//> final storage-hard-links-import
+import { refuseHardLink } from "../fs/hard-links.ts";
+//<
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_APPEND } = constants;
 
 /** New files: rw-r--r--, as STOR made them before. */
 const FILE_MODE = 0o644;
 
+/** The local disk's own choices. */
+export interface LocalOptions {
+//> final storage-hard-links-option
+  /** refuse_hard_links: no writes into a file that has other names (fs/hard-links.ts). */
+  refuseHardLinks?: boolean;
+//<
+}
+
 export class LocalStorage implements Storage {
-  constructor(private readonly jail: Jail) {}
+  constructor(
+    private readonly jail: Jail,
+    readonly options: LocalOptions = {},
+  ) {}
 
   /** A storage on `home` without virtual folders (tests; login wraps the jail it mounted). */
   static async open(home: string): Promise<LocalStorage> {
@@ -139,6 +153,9 @@ export class LocalStorage implements Storage {
     try {
       const st = await fs(handle.stat());
       requireFile(st, vpath);
+//> final storage-hard-links-write
+      refuseHardLink(this.options.refuseHardLinks, st);
+//<
       return new LocalWriteHandle(handle, start, { path: h, created: false, sizeBefore: st.size });
     } catch (err) {
       await handle.close();
@@ -177,12 +194,21 @@ export class LocalStorage implements Storage {
     await this.using(vpath, "follow", async (h) => {
       const self = await fs(h.self());
       const st = await fs(stat(self));
+//> final storage-hard-links-times
+      refuseHardLink(this.options.refuseHardLinks, st);
+//<
       await fs(utimes(self, st.atime, new Date(mtimeMs)));
     });
   }
 
   async chmod(vpath: string, mode: number): Promise<void> {
-    await this.using(vpath, "follow", async (h) => fs(chmod(await fs(h.self()), mode & 0o777)));
+    await this.using(vpath, "follow", async (h) => {
+      const self = await fs(h.self());
+//> final storage-hard-links-chmod
+      refuseHardLink(this.options.refuseHardLinks, await fs(stat(self)));
+//<
+      await fs(chmod(self, mode & 0o777));
+    });
   }
 
   /**

@@ -40,8 +40,15 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_APPEND } 
 /** New files: rw-r--r--, as STOR made them before. */
 const FILE_MODE = 0o644;
 
+/** The local disk's own choices. */
+export interface LocalOptions {
+}
+
 export class LocalStorage implements Storage {
-  constructor(private readonly jail: Jail) {}
+  constructor(
+    private readonly jail: Jail,
+    readonly options: LocalOptions = {},
+  ) {}
 
   /** A storage on `home` without virtual folders (tests; login wraps the jail it mounted). */
   static async open(home: string): Promise<LocalStorage> {
@@ -173,7 +180,10 @@ export class LocalStorage implements Storage {
   }
 
   async chmod(vpath: string, mode: number): Promise<void> {
-    await this.using(vpath, "follow", async (h) => fs(chmod(await fs(h.self()), mode & 0o777)));
+    await this.using(vpath, "follow", async (h) => {
+      const self = await fs(h.self());
+      await fs(chmod(self, mode & 0o777));
+    });
   }
 
   /**
