@@ -48,6 +48,29 @@ describe("LocalStorage: what only a disk has", () => {
     }
   });
 
+  it("a folder swapped for a link to outside between two calls: no later call reaches outside", async () => {
+    const t = await setup();
+    try {
+      await mkdir(join(t.home, "d"));
+      await put(t.storage, "/d/mine", "inside");
+      expect((await t.storage.stat("/d")).kind).toBe("folder");
+      // A local writer swaps the folder for a link to the folder above the home.
+      await rm(join(t.home, "d"), { recursive: true });
+      await symlink(t.root, join(t.home, "d"));
+      await expectCode(t.storage.openRead("/d/secret"), "outside");
+      await expectCode(t.storage.openWrite("/d/new", { kind: "replace" }), "outside");
+      await expectCode(t.storage.mkdir("/d/made"), "outside");
+      await expectCode(t.storage.remove("/d/secret"), "outside");
+      await expectCode(t.storage.rename("/d/secret", "/taken"), "outside");
+      await expectCode(t.storage.chmod("/d/secret", 0o777), "outside");
+      await expectCode(listAll(t.storage, "/d"), "outside");
+      expect((await readdir(t.root)).sort()).toEqual(["home", "secret"]);
+      expect(await readFile(join(t.root, "secret"), "utf8")).toBe("outside the home");
+    } finally {
+      await t.done();
+    }
+  });
+
   it("a link inside the home is followed (shown as what it points to); remove takes the link, never its target", async () => {
     const t = await setup();
     try {

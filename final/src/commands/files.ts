@@ -8,41 +8,22 @@
 //   C: RNTO old              S: 250 Renamed.
 //   C: DELE notes.txt        S: 250 Deleted /notes.txt.
 
-import { lstat, mkdir, rename, rmdir, stat, unlink, utimes } from "../fs/byte-names.ts";
 import type { PermLetter } from "../auth/permissions.ts";
-import { openPath } from "../fs/open-path.ts";
-import type { PathHandle } from "../fs/path-handle.ts";
-import { ftpTime } from "../listing/format.ts";
+import { checkedPath } from "../fs/open-path.ts";
+import { ftpTime, ftpTimeOf } from "../listing/format.ts";
 import { FtpError, quotePath } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { alias, type CommandSpec } from "./spec.ts";
-//> final hard-links-import
-import { refuseHardLink } from "../fs/hard-links.ts";
-//<
 //> final rename-checks-import
 import type { Move } from "../quota.ts";
+import { realPathOf } from "../storage/real-path.ts";
 //<
 
-/**
- * A directory entry to delete, rename or create: never the home folder itself. Held open
- * through its folder (fs/path-handle.ts): the caller acts on `at` and closes it.
- */
-async function entry(s: Session, arg: string, perm: PermLetter): Promise<PathHandle> {
-  const handle = await openPath(s, arg, "parent", perm);
-  if (handle.vpath === "/") {
-    await handle.close();
-    throw new FtpError(550, "Not allowed on your home folder.");
-  }
-  return handle;
-}
-
-/** Runs `act` on a checked path, closing its handle afterwards. */
-async function using<T>(handle: PathHandle, act: (h: PathHandle) => Promise<T>): Promise<T> {
-  try {
-    return await act(handle);
-  } finally {
-    await handle.close();
-  }
+/** A directory entry to delete, rename or create: never the home folder itself. */
+function entry(s: Session, arg: string, perm: PermLetter): string {
+  const vpath = checkedPath(s, arg, perm);
+  if (vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
+  return vpath;
 }
 
 //> final rename-checks
@@ -51,19 +32,21 @@ async function using<T>(handle: PathHandle, act: (h: PathHandle) => Promise<T>):
  * folder, a folder quota), or a folder that holds one, is not renamed, and no rename may
  * make one: `RNFR pub` + `RNTO pub2` would free `/pub/archive` from its read-only rule.
  */
-function refuseRuledRename(s: Session, entry: { vpath: string; real: string }): void {
-  if (s.requireAccount().perms.holdsRule(entry.vpath)) {
-    throw new FtpError(550, `${entry.vpath} is, or holds, a folder with permissions of its own; it cannot be renamed, nor can a rename make it.`);
+async function refuseRuledRename(s: Session, vpath: string): Promise<void> {
+  if (s.requireAccount().perms.holdsRule(vpath)) {
+    throw new FtpError(550, `${vpath} is, or holds, a folder with permissions of its own; it cannot be renamed, nor can a rename make it.`);
   }
-  if (s.options.quotas?.holdsFolderQuota(entry.real)) {
-    throw new FtpError(550, `${entry.vpath} is, or holds, a folder with a quota of its own; it cannot be renamed, nor can a rename make it.`);
+  if (s.options.quotas?.holdsFolderQuota(await realPathOf(s, vpath, "entry"))) {
+    throw new FtpError(550, `${vpath} is, or holds, a folder with a quota of its own; it cannot be renamed, nor can a rename make it.`);
   }
 }
 
 /** Quotas: what a rename brings into a limit must fit there (else 552); see Quotas.beginMove. */
-async function renameCharge(s: Session, from: string, to: string): Promise<Move | undefined> {
+async function renameCharge(s: Session, fromPath: string, toPath: string): Promise<Move | undefined> {
   const quotas = s.options.quotas;
   if (!quotas) return undefined;
+  const from = await realPathOf(s, fromPath, "entry");
+  const to = await realPathOf(s, toPath, "entry");
   const account = s.requireAccount();
   const home = s.jail!.realHome;
   return quotas.beginMove(from, quotas.limitsFor(account.name, home, from, account.mounts), to, quotas.limitsFor(account.name, home, to, account.mounts));
@@ -87,10 +70,8 @@ const mkd: CommandSpec = {
   perm: "m",
   help: "Syntax: MKD <path> (make a folder).",
   async handler(s, arg) {
-    const vpath = await using(await entry(s, arg, "m"), async (h) => {
-      await mkdir(h.at);
-      return h.vpath;
-    });
+    const vpath = entry(s, arg, "m");
+    await s.storage!.mkdir(vpath);
     s.reply(257, `${quotePath(vpath)} created.`);
   },
 };
@@ -102,10 +83,8 @@ const rmd: CommandSpec = {
   perm: "d",
   help: "Syntax: RMD <path> (remove an empty folder).",
   async handler(s, arg) {
-    const vpath = await using(await entry(s, arg, "d"), async (h) => {
-      await rmdir(h.at);
-      return h.vpath;
-    });
+    const vpath = entry(s, arg, "d");
+    await s.storage!.rmdir(vpath);
     s.reply(250, `Removed folder ${vpath}.`);
   },
 };
@@ -119,9 +98,9 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: SIZE <path> (file size in bytes).",
     feat: "SIZE",
     async handler(s, arg) {
-      const st = await using(await openPath(s, arg, "follow", "l"), async (h) => stat(await h.self()));
-      if (!st.isFile()) throw new FtpError(550, "Not a regular file.");
-      s.reply(213, String(st.size));
+      const info = await s.storage!.stat(checkedPath(s, arg, "l"));
+      if (info.kind !== "file") throw new FtpError(550, "Not a regular file.");
+      s.reply(213, String(info.size));
     },
   },
   {
@@ -132,9 +111,9 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: MDTM <path> (last modification time, UTC).",
     feat: "MDTM",
     async handler(s, arg) {
-      const st = await using(await openPath(s, arg, "follow", "l"), async (h) => stat(await h.self()));
-      if (!st.isFile()) throw new FtpError(550, "Not a regular file.");
-      s.reply(213, ftpTime(st.mtime));
+      const info = await s.storage!.stat(checkedPath(s, arg, "l"));
+      if (info.kind !== "file") throw new FtpError(550, "Not a regular file.");
+      s.reply(213, ftpTimeOf(info.mtimeMs));
     },
   },
   {
@@ -150,16 +129,9 @@ export const fileCommands: CommandSpec[] = [
       if (!time || space === -1 || !arg.slice(space + 1)) {
         throw new FtpError(501, "Syntax: MFMT YYYYMMDDHHMMSS <path>");
       }
-      const vpath = await using(await openPath(s, arg.slice(space + 1), "follow", "T"), async (h) => {
-        if (h.vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
-        const self = await h.self();
-        const st = await stat(self);
-//> final hard-links-mfmt
-        refuseHardLink(s, st);
-//<
-        await utimes(self, st.atime, time);
-        return h.vpath;
-      });
+      const vpath = checkedPath(s, arg.slice(space + 1), "T");
+      if (vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
+      await s.storage!.setTimes(vpath, time.getTime());
       s.reply(213, `Modify=${ftpTime(time)}; ${vpath}`);
     },
   },
@@ -170,15 +142,16 @@ export const fileCommands: CommandSpec[] = [
     perm: "d",
     help: "Syntax: DELE <path> (delete a file).",
     async handler(s, arg) {
-      const vpath = await using(await entry(s, arg, "d"), async ({ at, real, vpath }) => {
-        const st = await lstat(at);
-        if (st.isDirectory()) throw new FtpError(550, "Is a folder; use RMD.");
-        await unlink(at);
+      const vpath = entry(s, arg, "d");
+      const info = await s.storage!.stat(vpath, "entry");
+      if (info.kind === "folder") throw new FtpError(550, "Is a folder; use RMD.");
 //> final quota-dele
-        if (st.isFile()) s.options.quotas?.changed(real, -st.size);
+      const real = s.options.quotas && info.kind === "file" ? await realPathOf(s, vpath, "entry") : null;
 //<
-        return vpath;
-      });
+      await s.storage!.remove(vpath);
+//> final quota-dele-count
+      if (real !== null) s.options.quotas?.changed(real, -info.size);
+//<
       s.reply(250, `Deleted ${vpath}.`);
     },
   },
@@ -194,14 +167,12 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: RNFR <path> (the file to rename; RNTO follows).",
     async handler(s, arg) {
       // Only the virtual path is kept: RNTO walks it again and never acts on a path resolved now.
-      const from = await using(await entry(s, arg, "f"), async (h) => {
-        await lstat(h.at);
-        return { vpath: h.vpath, real: h.real };
-      });
+      const from = entry(s, arg, "f");
+      await s.storage!.stat(from, "entry");
 //> final rename-rules-from
-      refuseRuledRename(s, from);
+      await refuseRuledRename(s, from);
 //<
-      s.renameFrom = from;
+      s.renameFrom = { vpath: from };
       s.reply(350, "Ready for RNTO.");
     },
   },
@@ -215,36 +186,25 @@ export const fileCommands: CommandSpec[] = [
       const from = s.renameFrom;
       s.renameFrom = null;
       if (!from) throw new FtpError(503, "Send RNFR first.");
-      const fromHandle = await entry(s, from.vpath, "f");
-      let toHandle: PathHandle;
-      try {
-        toHandle = await entry(s, arg, "f");
-      } catch (err) {
-        await fromHandle.close();
-        throw err;
-      }
-      try {
+      const fromPath = entry(s, from.vpath, "f");
+      const toPath = entry(s, arg, "f");
 //> final rename-rules-to
-        refuseRuledRename(s, toHandle);
+      await refuseRuledRename(s, toPath);
 //<
-        await renameHandles(s, fromHandle, toHandle);
-      } finally {
-        await fromHandle.close();
-        await toHandle.close();
-      }
+      await renameEntries(s, fromPath, toPath);
     },
   },
 ];
 
-/** RNTO's work, on the two entries held open through their folders. */
-async function renameHandles(s: Session, fromHandle: PathHandle, toHandle: PathHandle): Promise<void> {
-      const from = { vpath: fromHandle.vpath, real: fromHandle.real };
-      const to = { vpath: toHandle.vpath, real: toHandle.real };
+/** RNTO's work, on the two entries' virtual paths (the storage holds them while it renames). */
+async function renameEntries(s: Session, fromPath: string, toPath: string): Promise<void> {
+      const from = { vpath: fromPath };
+      const to = { vpath: toPath };
 //> final quota-rename
       // Quotas: a file or folder that enters a limit must fit there (552); it is counted once moved.
-      const move = await renameCharge(s, from.real, to.real);
+      const move = await renameCharge(s, from.vpath, to.vpath);
       try {
-        await rename(fromHandle.at, toHandle.at);
+        await s.storage!.rename(from.vpath, to.vpath);
       } catch (err) {
         move?.drop();
         throw err;
@@ -252,7 +212,7 @@ async function renameHandles(s: Session, fromHandle: PathHandle, toHandle: PathH
       move?.done();
 //<
 //> 0-final plain-rename
-      //- await rename(fromHandle.at, toHandle.at);
+      //- await s.storage!.rename(from.vpath, to.vpath);
 //<
       s.log("info", "rename", { from: from.vpath, to: to.vpath });
       s.reply(250, `Renamed ${from.vpath} to ${to.vpath}.`);

@@ -11,11 +11,10 @@
 // as a binary download would deliver them.
 
 import { createHash } from "node:crypto";
-import { createReadStream } from "../fs/byte-names.ts";
-import { stat } from "../fs/byte-names.ts";
-import { openPath } from "../fs/open-path.ts";
+import { checkedPath } from "../fs/open-path.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
+import { StorageError } from "../storage/errors.ts";
 import type { CommandSpec } from "./spec.ts";
 
 /** FTP's algorithm names -> node:crypto's. The first is the default. */
@@ -38,13 +37,19 @@ export function hashOption(s: Session, value: string): void {
   s.reply(200, wanted);
 }
 
-async function hashFile(real: string, algorithm: string): Promise<{ hex: string; size: number }> {
-  const st = await stat(real);
-  if (st.isDirectory()) throw new FtpError(553, "Is a folder; HASH works on files.");
-  if (!st.isFile()) throw new FtpError(553, "Not a regular file.");
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(real, { highWaterMark: 256 * 1024 })) hash.update(chunk as Buffer);
-  return { hex: hash.digest("hex"), size: st.size };
+async function hashFile(s: Session, vpath: string, algorithm: string): Promise<{ hex: string; size: number }> {
+  const file = await s.storage!.openRead(vpath).catch((err: unknown) => {
+    if (err instanceof StorageError && err.code === "is-a-folder") throw new FtpError(553, "Is a folder; HASH works on files.");
+    if (err instanceof StorageError && err.code === "not-a-file") throw new FtpError(553, "Not a regular file.");
+    throw err;
+  });
+  try {
+    const hash = createHash(algorithm);
+    for await (const chunk of file.stream(0)) hash.update(chunk as Buffer);
+    return { hex: hash.digest("hex"), size: file.info.size };
+  } finally {
+    await file.close();
+  }
 }
 
 /** "HASH SHA-256*;SHA-512;SHA-1;MD5": the star marks this session's algorithm. */
@@ -62,8 +67,7 @@ function legacy(name: string, algorithm: string): CommandSpec {
     perm: "r",
     help: `Syntax: ${name} <path> (the file's ${algorithm.toUpperCase()} hash).`,
     async handler(s, arg) {
-      const handle = await openPath(s, arg, "follow", "r");
-      const { hex } = await handle.self().then((self) => hashFile(self, algorithm)).finally(() => handle.close());
+      const { hex } = await hashFile(s, checkedPath(s, arg, "r"), algorithm);
       s.reply(250, hex);
     },
   };
@@ -78,10 +82,9 @@ export const hashCommands: CommandSpec[] = [
     help: "Syntax: HASH <path> (the file's hash; OPTS HASH <algorithm> chooses it).",
     feat: featLine,
     async handler(s, arg) {
-      const handle = await openPath(s, arg, "follow", "r");
-      const vpath = handle.vpath;
+      const vpath = checkedPath(s, arg, "r");
       const name = chosen.get(s) ?? DEFAULT;
-      const { hex, size } = await handle.self().then((self) => hashFile(self, ALGORITHMS.get(name)!)).finally(() => handle.close());
+      const { hex, size } = await hashFile(s, vpath, ALGORITHMS.get(name)!);
       const end = size === 0 ? 0 : size - 1;
       s.reply(213, `${name} 0-${end} ${hex} ${vpath.slice(vpath.lastIndexOf("/") + 1)}`);
     },

@@ -1,4 +1,3 @@
-//> final storage-local
 // The Storage of a folder on the local disk: a user's home, kept inside it by the Jail
 // (fs/jail.ts), with the virtual folders mounted in that jail. The fast transfer paths are
 // this backend's sendTo (transfer/send-file.ts) and receiver (transfer/receive-file.ts): the
@@ -7,20 +6,25 @@
 //   const storage = new LocalStorage(jail);       // at login, one per session
 //   const info = await storage.stat("/docs/notes.txt");
 //
-// Every path reaches the disk through one private method, resolve() (follow and entryOf call
-// it); list() also hands the jail to listing/entries.ts (which shows a link by whether its
-// target is inside) and asks it for the virtual folders. The handle-based jail that replaces
-// fs/jail.ts changes those few lines and nothing else.
+// Every path reaches the disk through one private method, open(), which asks the jail for a
+// PathHandle (fs/path-handle.ts): the path walked one folder at a time and held open, so
+// nothing done with it can be sent outside by someone renaming folders or swapping in links
+// meanwhile. Each call acts through the handle as the commands did: `at` (the entry through
+// its held folder, never following the last name: lstat, unlink, rmdir, mkdir, rename, open
+// with O_NOFOLLOW), `self()` (the entry itself: stat, chmod, utimes, opendir) and
+// `sibling()` (a name next to it: the atomic upload's hidden file). The calls take the
+// server's strings through fs/byte-names.ts, so a name that is not UTF-8 keeps its bytes.
 // Node's errno errors leave this file as StorageErrors (storage/errors.ts), except from the
 // fast paths, whose errors toFtpError maps the same way.
 
 import { randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
-import { lstat, mkdir, open, rename, rmdir, stat, unlink, utimes, chmod, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import type { Socket } from "node:net";
-import { basename, dirname, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
+import { chmod, lstat, mkdir, open, rename, rmdir, stat, unlink, utimes } from "../fs/byte-names.ts";
 import { Jail, type ResolveMode } from "../fs/jail.ts";
+import type { PathHandle } from "../fs/path-handle.ts";
 import { folderEntries } from "../listing/entries.ts";
 import { utf8 } from "../protocol/codec.ts";
 import { FtpError } from "../protocol/reply.ts";
@@ -30,14 +34,28 @@ import { asStorageError, StorageError } from "./errors.ts";
 import type { FileInfo, FileKind, ReadHandle, StatTarget, Storage, UploadReceiver, WriteHandle, WriteMode } from "./storage.ts";
 import { virtualParts } from "./storage.ts";
 import { positionedReadable, positionedWritable } from "./streams.ts";
+//> final storage-hard-links-import
+import { refuseHardLink } from "../fs/hard-links.ts";
+//<
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_APPEND } = constants;
 
 /** New files: rw-r--r--, as STOR made them before. */
 const FILE_MODE = 0o644;
 
+/** The local disk's own choices. */
+export interface LocalOptions {
+//> final storage-hard-links-option
+  /** refuse_hard_links: no writes into a file that has other names (fs/hard-links.ts). */
+  refuseHardLinks?: boolean;
+//<
+}
+
 export class LocalStorage implements Storage {
-  constructor(private readonly jail: Jail) {}
+  constructor(
+    private readonly jail: Jail,
+    readonly options: LocalOptions = {},
+  ) {}
 
   /** A storage on `home` without virtual folders (tests; login wraps the jail it mounted). */
   static async open(home: string): Promise<LocalStorage> {
@@ -46,20 +64,25 @@ export class LocalStorage implements Storage {
 
   async stat(vpath: string, target: StatTarget = "follow"): Promise<FileInfo> {
     const name = nameOf(vpath);
-    if (target === "entry") return infoOf(name, await fs(lstat(await this.entryOf(vpath))));
-    return infoOf(name, await fs(stat(await this.follow(vpath))));
+    if (target === "entry") return this.using(vpath, "parent", async (h) => infoOf(name, await fs(lstat(h.at))));
+    return this.using(vpath, "follow", async (h) => infoOf(name, await fs(stat(await h.self()))));
   }
 
   async *list(vpath: string): AsyncGenerator<FileInfo[]> {
-    const real = await this.follow(vpath);
+    // The folder is read through itself, held open, never by its name again.
+    const h = await this.open(vpath, "follow");
     try {
+      const real = await fs(h.self());
       // Links inside the home are shown as their targets, others bare (listing/entries.ts).
       for await (const batch of folderEntries(real, this.jail)) {
         yield batch.map(({ name, stats }) => ({ ...infoOf(utf8.decode(name), stats), rawName: name }));
       }
     } catch (err) {
       throw asStorageError(err);
+    } finally {
+      await h.close();
     }
+//> final storage-local-mounts
     // Virtual folders show up in their parent folder like real ones.
     const mounts: FileInfo[] = [];
     for (const mount of this.jail.mountsIn(vpath)) {
@@ -67,56 +90,73 @@ export class LocalStorage implements Storage {
       if (st) mounts.push(infoOf(mount.name, st));
     }
     if (mounts.length > 0) yield mounts;
+//<
   }
 
   async openRead(vpath: string): Promise<ReadHandle> {
-    const real = await this.follow(vpath);
-    // Checked before open(): opening a FIFO or a device could block or have effects.
-    requireFile(await fs(stat(real)), vpath);
-    const handle = await fs(open(real, O_RDONLY | O_NONBLOCK | O_NOFOLLOW));
-    try {
-      const st = await fs(handle.stat());
-      requireFile(st, vpath); // what we opened, in case the name changed meanwhile
-      return new LocalReadHandle(handle, infoOf(nameOf(vpath), st));
-    } catch (err) {
-      await handle.close();
-      throw err;
-    }
+    return this.using(vpath, "follow", async (h) => {
+      // Checked before open(): opening a FIFO or a device could block or have effects.
+      requireFile(await fs(stat(await h.self())), vpath);
+      // The walk followed every link, so the entry is no link: O_NOFOLLOW refuses one swapped in.
+      const handle = await fs(open(h.at, O_RDONLY | O_NONBLOCK | O_NOFOLLOW));
+      try {
+        const st = await fs(handle.stat());
+        requireFile(st, vpath); // what we opened, in case the name changed meanwhile
+        return new LocalReadHandle(handle, infoOf(nameOf(vpath), st));
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+    });
   }
 
   async openWrite(vpath: string, mode: WriteMode): Promise<WriteHandle> {
     if (vpath === "/") throw new StorageError("is-a-folder", "/");
-    const real = await this.follow(vpath);
+    if (mode.kind === "at" && (!Number.isSafeInteger(mode.offset) || mode.offset < 0)) throw new StorageError("io", `bad offset ${mode.offset}`);
+    // Held open until the write handle closes: commit() and an abandoned upload's clean-up act
+    // through the same folder the file was opened in.
+    const h = await this.open(vpath, "follow");
+    try {
+      return await this.openWriteAt(h, vpath, mode);
+    } catch (err) {
+      await h.close();
+      throw asStorageError(err);
+    }
+  }
+
+  private async openWriteAt(h: PathHandle, vpath: string, mode: WriteMode): Promise<WriteHandle> {
     const append = mode.kind === "append" ? O_APPEND : 0;
     const start = mode.kind === "at" ? mode.offset : mode.kind === "append" ? null : 0;
-    if (mode.kind === "at" && (!Number.isSafeInteger(mode.offset) || mode.offset < 0)) throw new StorageError("io", `bad offset ${mode.offset}`);
 
     if (mode.kind === "replace" && mode.atomic) {
       // Written to a hidden file next to the target, renamed over it by commit(): same folder,
       // same file system, so the rename is atomic.
-      const before = await lstat(real).catch(() => null);
+      const before = await lstat(h.at).catch(() => null);
       if (before) requireFile(before, vpath);
-      const temp = join(dirname(real), `.${basename(real)}.ftp-upload-${randomBytes(4).toString("hex")}`);
-      const handle = await fs(open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE));
-      return new LocalWriteHandle(handle, start, { created: before === null, sizeBefore: before?.size ?? 0, temp, target: real });
+      const tempName = `.${h.name}.ftp-upload-${randomBytes(4).toString("hex")}`;
+      const handle = await fs(open(h.sibling(tempName), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE));
+      return new LocalWriteHandle(handle, start, { path: h, created: before === null, sizeBefore: before?.size ?? 0, temp: tempName });
     }
 
     // A new file, made exclusively: nobody else's file is ever truncated or replaced by it.
     if (mode.kind !== "at") {
       try {
-        const handle = await open(real, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | append, FILE_MODE);
+        const handle = await open(h.at, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | append, FILE_MODE);
         const { ino } = await handle.stat();
-        return new LocalWriteHandle(handle, start, { created: true, sizeBefore: 0, target: real, ino });
+        return new LocalWriteHandle(handle, start, { path: h, created: true, sizeBefore: 0, ino });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST" || mode.kind === "create-new") throw asStorageError(err);
       }
     }
-    requireFile(await fs(stat(real)), vpath);
-    const handle = await fs(open(real, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | append));
+    requireFile(await fs(lstat(h.at)), vpath);
+    const handle = await fs(open(h.at, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | append));
     try {
       const st = await fs(handle.stat());
       requireFile(st, vpath);
-      return new LocalWriteHandle(handle, start, { created: false, sizeBefore: st.size, target: real });
+//> final storage-hard-links-write
+      refuseHardLink(this.options.refuseHardLinks, st);
+//<
+      return new LocalWriteHandle(handle, start, { path: h, created: false, sizeBefore: st.size });
     } catch (err) {
       await handle.close();
       throw err;
@@ -125,63 +165,83 @@ export class LocalStorage implements Storage {
 
   async mkdir(vpath: string): Promise<void> {
     if (vpath === "/") throw new StorageError("exists", "/");
-    await fs(mkdir(await this.entryOf(vpath)));
+    await this.using(vpath, "parent", (h) => fs(mkdir(h.at)));
   }
 
   async rmdir(vpath: string): Promise<void> {
     if (vpath === "/") throw new StorageError("busy", "/");
-    await fs(rmdir(await this.entryOf(vpath)));
+    await this.using(vpath, "parent", (h) => fs(rmdir(h.at)));
   }
 
   async remove(vpath: string): Promise<void> {
     if (vpath === "/") throw new StorageError("is-a-folder", "/");
-    const real = await this.entryOf(vpath);
-    // unlink(2) of a folder is EISDIR on Linux but EPERM elsewhere: say it plainly.
-    if ((await fs(lstat(real))).isDirectory()) throw new StorageError("is-a-folder", vpath);
-    await fs(unlink(real));
+    await this.using(vpath, "parent", async (h) => {
+      // unlink(2) of a folder is EISDIR on Linux but EPERM elsewhere: say it plainly.
+      if ((await fs(lstat(h.at))).isDirectory()) throw new StorageError("is-a-folder", vpath);
+      await fs(unlink(h.at));
+    });
   }
 
   async rename(from: string, to: string): Promise<void> {
     if (from === "/" || to === "/") throw new StorageError("busy", "/");
-    // rename(2) itself gives the contract's answers: EISDIR, ENOTDIR, ENOTEMPTY, EINVAL (a
-    // folder into itself), and nothing at all for the same name.
-    await fs(rename(await this.entryOf(from), await this.entryOf(to)));
+    // Both entries held through their folders for the rename. rename(2) itself gives the
+    // contract's answers: EISDIR, ENOTDIR, ENOTEMPTY, EINVAL (a folder into itself), and
+    // nothing at all for the same name.
+    await this.using(from, "parent", (f) => this.using(to, "parent", (t) => fs(rename(f.at, t.at))));
   }
 
   async setTimes(vpath: string, mtimeMs: number): Promise<void> {
-    const real = await this.follow(vpath);
-    const st = await fs(stat(real));
-    await fs(utimes(real, st.atime, new Date(mtimeMs)));
+    await this.using(vpath, "follow", async (h) => {
+      const self = await fs(h.self());
+      const st = await fs(stat(self));
+//> final storage-hard-links-times
+      refuseHardLink(this.options.refuseHardLinks, st);
+//<
+      await fs(utimes(self, st.atime, new Date(mtimeMs)));
+    });
   }
 
   async chmod(vpath: string, mode: number): Promise<void> {
-    await fs(chmod(await this.follow(vpath), mode & 0o777));
+    await this.using(vpath, "follow", async (h) => {
+      const self = await fs(h.self());
+//> final storage-hard-links-chmod
+      refuseHardLink(this.options.refuseHardLinks, await fs(stat(self)));
+//<
+      await fs(chmod(self, mode & 0o777));
+    });
   }
 
   /**
    * Transitional, not part of Storage: the real path, for the code that still keys on real
    * paths (quota.ts counts usage by real folder). Goes once quotas count virtual paths.
+   * Never to act on: for logs, quotas and messages only.
    */
   realPathOf(vpath: string, target: StatTarget = "follow"): Promise<string> {
-    return target === "entry" ? this.entryOf(vpath) : this.follow(vpath);
+    return this.using(vpath, target === "entry" ? "parent" : "follow", async (h) => h.real);
   }
 
   // ---- the jail: the one place that knows how a virtual path reaches the disk ------------
 
-  /** The real path of the file `vpath` leads to, links inside the home followed. */
-  private follow(vpath: string): Promise<string> {
-    return this.resolve(vpath, "follow");
-  }
-
-  /** The real path of the directory entry `vpath` itself (a link is not followed). */
-  private entryOf(vpath: string): Promise<string> {
-    return this.resolve(vpath, "parent");
-  }
-
-  private async resolve(vpath: string, mode: ResolveMode): Promise<string> {
-    virtualParts(vpath); // the shape check, before the jail joins it to the home
+  /** `act` on the path held open, closed afterwards. */
+  private async using<T>(vpath: string, mode: ResolveMode, act: (h: PathHandle) => Promise<T>): Promise<T> {
+    const h = await this.open(vpath, mode);
     try {
-      return await this.jail.resolve(vpath, mode);
+      return await act(h);
+    } catch (err) {
+      throw asStorageError(err);
+    } finally {
+      await h.close();
+    }
+  }
+
+  /**
+   * The path walked by the jail and held open. "follow": the file `vpath` leads to, links
+   * inside the home followed; "parent": the directory entry itself (a link is not followed).
+   */
+  private async open(vpath: string, mode: ResolveMode): Promise<PathHandle> {
+    virtualParts(vpath); // the shape check, before the jail walks it from the home
+    try {
+      return await this.jail.handle(vpath, mode);
     } catch (err) {
       if (err instanceof FtpError) {
         // The jail's own refusals keep their words ("Path is outside your home folder.").
@@ -258,11 +318,11 @@ class LocalReadHandle implements ReadHandle {
 }
 
 interface WriteTarget {
+  /** The file's entry, held open through its folder; closed with the write handle. */
+  path: PathHandle;
   created: boolean;
   sizeBefore: number;
-  /** The file's real path (atomic: where commit() puts the hidden file). */
-  target: string;
-  /** Atomic only: the hidden file written instead. */
+  /** Atomic only: the hidden file's name, next to the target, written instead. */
   temp?: string;
   /** Created here: its inode, so close() without commit removes this file and no other. */
   ino?: number;
@@ -306,7 +366,8 @@ class LocalWriteHandle implements WriteHandle {
 
   async commit(): Promise<void> {
     if (this.committed) return;
-    if (this.where.temp) await fs(rename(this.where.temp, this.where.target));
+    const { path, temp } = this.where;
+    if (temp) await fs(rename(path.sibling(temp), path.at));
     this.committed = true;
   }
 
@@ -314,15 +375,20 @@ class LocalWriteHandle implements WriteHandle {
     this.closed ??= (async () => {
       this.stream?.destroy();
       this.fileReceiver?.release();
-      await this.handle.close();
-      if (this.committed) return;
-      if (this.where.temp) {
-        await unlink(this.where.temp).catch(() => {});
-      } else if (this.where.ino !== undefined) {
-        // Abandoned before commit (no data connection came): the file we made goes, unless
-        // the name meanwhile belongs to another file.
-        const now = await lstat(this.where.target).catch(() => null);
-        if (now?.ino === this.where.ino) await unlink(this.where.target).catch(() => {});
+      try {
+        await this.handle.close();
+        if (this.committed) return;
+        const { path, temp, ino } = this.where;
+        if (temp) {
+          await unlink(path.sibling(temp)).catch(() => {});
+        } else if (ino !== undefined) {
+          // Abandoned before commit (no data connection came): the file we made goes, unless
+          // the name meanwhile belongs to another file.
+          const now = await lstat(path.at).catch(() => null);
+          if (now?.ino === ino) await unlink(path.at).catch(() => {});
+        }
+      } finally {
+        await this.where.path.close();
       }
     })();
     return this.closed;
@@ -338,4 +404,3 @@ async function writeAll(handle: FileHandle, buffer: Buffer, position: number | n
     done += bytesWritten;
   }
 }
-//<

@@ -19,11 +19,12 @@ import type { PermLetter } from "./auth/permissions.ts";
 import type { CommandSpec } from "./commands/spec.ts";
 import type { DataChannel } from "./data/channel.ts";
 import { plainIp } from "./data/address.ts";
-import { isUnexpected, toFtpError } from "./fs/errors.ts";
 import { Jail, type ResolveMode } from "./fs/jail.ts";
 import { resolveVirtual } from "./fs/virtual-path.ts";
 import type { Fields, Level } from "./log.ts";
 import type { ServerOptions } from "./options.ts";
+import type { Storage } from "./storage/storage.ts";
+import { isUnexpected, toFtpError } from "./storage/errors.ts";
 import type { Codec } from "./protocol/codec.ts";
 import { parseCommandLine } from "./protocol/command-line.ts";
 import { LineReader, type LineEvent } from "./protocol/line-reader.ts";
@@ -62,6 +63,8 @@ export class Session {
   // Login state.
   account: Account | null = null;
   jail: Jail | null = null;
+  /** The user's files (storage/storage.ts), on virtual paths: what the commands act through. */
+  storage: Storage | null = null;
   pendingUser: string | null = null;
   failedLogins = 0;
 
@@ -69,7 +72,7 @@ export class Session {
   cwd = "/";
   type: "A" | "I" = "A";
   restOffset = 0;
-  renameFrom: { vpath: string; real: string } | null = null;
+  renameFrom: { vpath: string } | null = null;
   data: DataChannel | null = null;
   transfer: Transfer | null = null;
   utf8 = true;
@@ -531,6 +534,7 @@ export class Session {
     this.setDataChannel(null);
     this.account = null;
     this.jail = null;
+    this.storage = null;
     this.pendingUser = null;
     this.cwd = "/";
     this.type = "A";

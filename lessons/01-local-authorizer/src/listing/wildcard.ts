@@ -16,23 +16,19 @@
 // (pattern length x name length) steps per name, whatever it holds: no exponential blow-up
 // from "*a*a*a*a*b" (vsftpd's CVE-2011-0762 was a glob matcher without such a bound).
 
-import type { Stats } from "node:fs";
-import { stat } from "../fs/byte-names.ts";
-import { openPath } from "../fs/open-path.ts";
+import { checkedPath } from "../fs/open-path.ts";
 import { resolveVirtual, virtualBasename, virtualDirname } from "../fs/virtual-path.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
+import type { FileInfo } from "../storage/storage.ts";
 
-/** A pattern's folder, resolved in the jail, and how to pick and show its entries. */
+/** A pattern's folder, checked by the storage, and how to pick and show its entries. */
 export interface WildcardTarget {
   vpath: string;
-  real: string;
-  st: Stats;
+  info: FileInfo;
   matches(name: string): boolean;
   /** What NLST puts before each name: the folder part of the argument as sent ("sub/", or ""). */
   prefix: string;
-  /** The folder is held open (fs/path-handle.ts) and read through `real`; close it when done. */
-  close(): Promise<void>;
 }
 
 /**
@@ -43,33 +39,21 @@ export async function wildcardTarget(s: Session, target: string): Promise<Wildca
   const slash = target.lastIndexOf("/");
   if (!isPattern(target.slice(slash + 1))) return null;
   // A name that exists as written is that name, not a pattern.
-  const exists = await openPath(s, target, "follow", "l").then(
-    async (h) => {
-      try {
-        return await stat(await h.self()).then(() => true);
-      } finally {
-        await h.close();
-      }
-    },
+  const exists = await (async () => s.storage!.stat(checkedPath(s, target, "l")))().then(
+    () => true,
     () => false,
-  ).catch(() => false);
+  );
   if (exists) return null;
   // resolveVirtual refuses what it always refuses (NUL, a climb out of the home) and undoes
   // CR NUL; the pattern is then the last component, the folder everything before it.
   const full = resolveVirtual(s.cwd, target);
   const pattern = virtualBasename(full);
   // Listing needs "l" on the folder, for STAT as for LIST and NLST.
-  const handle = await openPath(s, virtualDirname(full), "follow", "l");
-  try {
-    const { vpath } = handle;
-    const real = await handle.self();
-    const st = await stat(real);
-    if (!st.isDirectory()) throw new FtpError(550, `${vpath}: not a folder.`);
-    return { vpath, real, st, matches: globMatcher(pattern), prefix: slash === -1 ? "" : target.slice(0, slash + 1), close: () => handle.close() };
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
+  // The storage reads the folder through itself, held open, when it is listed.
+  const vpath = checkedPath(s, virtualDirname(full), "l");
+  const info = await s.storage!.stat(vpath);
+  if (info.kind !== "folder") throw new FtpError(550, `${vpath}: not a folder.`);
+  return { vpath, info, matches: globMatcher(pattern), prefix: slash === -1 ? "" : target.slice(0, slash + 1) };
 }
 
 /** Does this path component hold a wildcard (*, ?, or a [set] that is closed)? */

@@ -8,35 +8,18 @@
 //   C: RNTO old              S: 250 Renamed.
 //   C: DELE notes.txt        S: 250 Deleted /notes.txt.
 
-import { lstat, mkdir, rename, rmdir, stat, unlink, utimes } from "../fs/byte-names.ts";
 import type { PermLetter } from "../auth/permissions.ts";
-import { openPath } from "../fs/open-path.ts";
-import type { PathHandle } from "../fs/path-handle.ts";
-import { ftpTime } from "../listing/format.ts";
+import { checkedPath } from "../fs/open-path.ts";
+import { ftpTime, ftpTimeOf } from "../listing/format.ts";
 import { FtpError, quotePath } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { alias, type CommandSpec } from "./spec.ts";
 
-/**
- * A directory entry to delete, rename or create: never the home folder itself. Held open
- * through its folder (fs/path-handle.ts): the caller acts on `at` and closes it.
- */
-async function entry(s: Session, arg: string, perm: PermLetter): Promise<PathHandle> {
-  const handle = await openPath(s, arg, "parent", perm);
-  if (handle.vpath === "/") {
-    await handle.close();
-    throw new FtpError(550, "Not allowed on your home folder.");
-  }
-  return handle;
-}
-
-/** Runs `act` on a checked path, closing its handle afterwards. */
-async function using<T>(handle: PathHandle, act: (h: PathHandle) => Promise<T>): Promise<T> {
-  try {
-    return await act(handle);
-  } finally {
-    await handle.close();
-  }
+/** A directory entry to delete, rename or create: never the home folder itself. */
+function entry(s: Session, arg: string, perm: PermLetter): string {
+  const vpath = checkedPath(s, arg, perm);
+  if (vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
+  return vpath;
 }
 
 /** "20261121104400" (or with .sss fraction) -> a Date in UTC; RFC 3659 section 2.3. */
@@ -56,10 +39,8 @@ const mkd: CommandSpec = {
   perm: "m",
   help: "Syntax: MKD <path> (make a folder).",
   async handler(s, arg) {
-    const vpath = await using(await entry(s, arg, "m"), async (h) => {
-      await mkdir(h.at);
-      return h.vpath;
-    });
+    const vpath = entry(s, arg, "m");
+    await s.storage!.mkdir(vpath);
     s.reply(257, `${quotePath(vpath)} created.`);
   },
 };
@@ -71,10 +52,8 @@ const rmd: CommandSpec = {
   perm: "d",
   help: "Syntax: RMD <path> (remove an empty folder).",
   async handler(s, arg) {
-    const vpath = await using(await entry(s, arg, "d"), async (h) => {
-      await rmdir(h.at);
-      return h.vpath;
-    });
+    const vpath = entry(s, arg, "d");
+    await s.storage!.rmdir(vpath);
     s.reply(250, `Removed folder ${vpath}.`);
   },
 };
@@ -88,9 +67,9 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: SIZE <path> (file size in bytes).",
     feat: "SIZE",
     async handler(s, arg) {
-      const st = await using(await openPath(s, arg, "follow", "l"), async (h) => stat(await h.self()));
-      if (!st.isFile()) throw new FtpError(550, "Not a regular file.");
-      s.reply(213, String(st.size));
+      const info = await s.storage!.stat(checkedPath(s, arg, "l"));
+      if (info.kind !== "file") throw new FtpError(550, "Not a regular file.");
+      s.reply(213, String(info.size));
     },
   },
   {
@@ -101,9 +80,9 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: MDTM <path> (last modification time, UTC).",
     feat: "MDTM",
     async handler(s, arg) {
-      const st = await using(await openPath(s, arg, "follow", "l"), async (h) => stat(await h.self()));
-      if (!st.isFile()) throw new FtpError(550, "Not a regular file.");
-      s.reply(213, ftpTime(st.mtime));
+      const info = await s.storage!.stat(checkedPath(s, arg, "l"));
+      if (info.kind !== "file") throw new FtpError(550, "Not a regular file.");
+      s.reply(213, ftpTimeOf(info.mtimeMs));
     },
   },
   {
@@ -119,13 +98,9 @@ export const fileCommands: CommandSpec[] = [
       if (!time || space === -1 || !arg.slice(space + 1)) {
         throw new FtpError(501, "Syntax: MFMT YYYYMMDDHHMMSS <path>");
       }
-      const vpath = await using(await openPath(s, arg.slice(space + 1), "follow", "T"), async (h) => {
-        if (h.vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
-        const self = await h.self();
-        const st = await stat(self);
-        await utimes(self, st.atime, time);
-        return h.vpath;
-      });
+      const vpath = checkedPath(s, arg.slice(space + 1), "T");
+      if (vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
+      await s.storage!.setTimes(vpath, time.getTime());
       s.reply(213, `Modify=${ftpTime(time)}; ${vpath}`);
     },
   },
@@ -136,12 +111,10 @@ export const fileCommands: CommandSpec[] = [
     perm: "d",
     help: "Syntax: DELE <path> (delete a file).",
     async handler(s, arg) {
-      const vpath = await using(await entry(s, arg, "d"), async ({ at, real, vpath }) => {
-        const st = await lstat(at);
-        if (st.isDirectory()) throw new FtpError(550, "Is a folder; use RMD.");
-        await unlink(at);
-        return vpath;
-      });
+      const vpath = entry(s, arg, "d");
+      const info = await s.storage!.stat(vpath, "entry");
+      if (info.kind === "folder") throw new FtpError(550, "Is a folder; use RMD.");
+      await s.storage!.remove(vpath);
       s.reply(250, `Deleted ${vpath}.`);
     },
   },
@@ -157,11 +130,9 @@ export const fileCommands: CommandSpec[] = [
     help: "Syntax: RNFR <path> (the file to rename; RNTO follows).",
     async handler(s, arg) {
       // Only the virtual path is kept: RNTO walks it again and never acts on a path resolved now.
-      const from = await using(await entry(s, arg, "f"), async (h) => {
-        await lstat(h.at);
-        return { vpath: h.vpath, real: h.real };
-      });
-      s.renameFrom = from;
+      const from = entry(s, arg, "f");
+      await s.storage!.stat(from, "entry");
+      s.renameFrom = { vpath: from };
       s.reply(350, "Ready for RNTO.");
     },
   },
@@ -175,29 +146,18 @@ export const fileCommands: CommandSpec[] = [
       const from = s.renameFrom;
       s.renameFrom = null;
       if (!from) throw new FtpError(503, "Send RNFR first.");
-      const fromHandle = await entry(s, from.vpath, "f");
-      let toHandle: PathHandle;
-      try {
-        toHandle = await entry(s, arg, "f");
-      } catch (err) {
-        await fromHandle.close();
-        throw err;
-      }
-      try {
-        await renameHandles(s, fromHandle, toHandle);
-      } finally {
-        await fromHandle.close();
-        await toHandle.close();
-      }
+      const fromPath = entry(s, from.vpath, "f");
+      const toPath = entry(s, arg, "f");
+      await renameEntries(s, fromPath, toPath);
     },
   },
 ];
 
-/** RNTO's work, on the two entries held open through their folders. */
-async function renameHandles(s: Session, fromHandle: PathHandle, toHandle: PathHandle): Promise<void> {
-      const from = { vpath: fromHandle.vpath, real: fromHandle.real };
-      const to = { vpath: toHandle.vpath, real: toHandle.real };
-      await rename(fromHandle.at, toHandle.at);
+/** RNTO's work, on the two entries' virtual paths (the storage holds them while it renames). */
+async function renameEntries(s: Session, fromPath: string, toPath: string): Promise<void> {
+      const from = { vpath: fromPath };
+      const to = { vpath: toPath };
+      await s.storage!.rename(from.vpath, to.vpath);
       s.log("info", "rename", { from: from.vpath, to: to.vpath });
       s.reply(250, `Renamed ${from.vpath} to ${to.vpath}.`);
 }

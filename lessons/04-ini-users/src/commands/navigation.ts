@@ -6,20 +6,14 @@
 //   C: CDUP       S: 250 Folder changed to /.
 //   C: CDUP       S: 550 Path is outside your home folder.
 
-import { stat } from "../fs/byte-names.ts";
-import { openPath } from "../fs/open-path.ts";
+import { checkedPath } from "../fs/open-path.ts";
 import { FtpError, quotePath } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { alias, type CommandSpec } from "./spec.ts";
 
 async function changeFolder(s: Session, arg: string): Promise<void> {
-  const handle = await openPath(s, arg, "follow", "e");
-  const vpath = handle.vpath;
-  try {
-    if (!(await stat(await handle.self())).isDirectory()) throw new FtpError(550, `${vpath}: not a folder.`);
-  } finally {
-    await handle.close();
-  }
+  const vpath = checkedPath(s, arg, "e");
+  if ((await s.storage!.stat(vpath)).kind !== "folder") throw new FtpError(550, `${vpath}: not a folder.`);
   s.cwd = vpath;
   s.reply(250, `Folder changed to ${vpath}.`);
 }

@@ -7,20 +7,16 @@
 //   type=file;size=1234;modify=20261121104400;perm=radfw;unix.mode=0644; notes.txt
 // NLST: just the name.
 
-import type { Stats } from "node:fs";
 import type { Permissions } from "../auth/permissions.ts";
+import type { FileInfo, FileKind } from "../storage/storage.ts";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const SIX_MONTHS_MS = 180 * 24 * 3600 * 1000;
 
-export function typeChar(st: Stats): string {
-  if (st.isDirectory()) return "d";
-  if (st.isSymbolicLink()) return "l";
-  if (st.isCharacterDevice()) return "c";
-  if (st.isBlockDevice()) return "b";
-  if (st.isFIFO()) return "p";
-  if (st.isSocket()) return "s";
-  return "-";
+const TYPE_CHARS: Record<FileKind, string> = { file: "-", folder: "d", link: "l", "char-device": "c", "block-device": "b", fifo: "p", socket: "s" };
+
+export function typeChar(st: FileInfo): string {
+  return TYPE_CHARS[st.kind];
 }
 
 /** "rwxr-x---" for each of the 512 permission values, made once (a listing has thousands). */
@@ -63,7 +59,7 @@ export class ListingDates {
   }
 }
 
-export function lsLine(name: string, st: Stats, dates: ListingDates): string {
+export function lsLine(name: string, st: FileInfo, dates: ListingDates): string {
   const size = String(st.size).padStart(12, " ");
   return `${typeChar(st)}${modeString(st.mode)} ${String(st.nlink).padStart(3, " ")} ftp      ftp      ${size} ${dates.of(st.mtimeMs)} ${name}`;
 }
@@ -74,11 +70,16 @@ export function ftpTime(date: Date): string {
   return `${p(date.getUTCFullYear(), 4)}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}`;
 }
 
+/** ftpTime of a modification time in milliseconds (rounded as fs.Stats' mtime is). */
+export function ftpTimeOf(mtimeMs: number): string {
+  return ftpTime(new Date(Math.round(mtimeMs)));
+}
+
 /** The RFC 3659 "perm" fact: what this user may do with this entry. */
-function permFact(st: Stats, perms: Permissions, vpath: string): string {
+function permFact(st: FileInfo, perms: Permissions, vpath: string): string {
   const has = (l: Parameters<Permissions["allows"]>[0]) => perms.allows(l, vpath);
   let out = "";
-  if (st.isDirectory()) {
+  if (st.kind === "folder") {
     if (has("w")) out += "c";
     if (has("d")) out += "dp";
     if (has("e")) out += "e";
@@ -97,11 +98,11 @@ function permFact(st: Stats, perms: Permissions, vpath: string): string {
 
 export const MLST_FACTS = ["type", "size", "modify", "perm", "unix.mode"] as const;
 
-export function mlsxFacts(st: Stats, facts: ReadonlySet<string>, perms: Permissions, vpath: string): string {
+export function mlsxFacts(st: FileInfo, facts: ReadonlySet<string>, perms: Permissions, vpath: string): string {
   let out = "";
-  if (facts.has("type")) out += `type=${st.isDirectory() ? "dir" : st.isFile() ? "file" : st.isSymbolicLink() ? "OS.unix=symlink" : "OS.unix=special"};`;
+  if (facts.has("type")) out += `type=${st.kind === "folder" ? "dir" : st.kind === "file" ? "file" : st.kind === "link" ? "OS.unix=symlink" : "OS.unix=special"};`;
   if (facts.has("size")) out += `size=${st.size};`;
-  if (facts.has("modify")) out += `modify=${ftpTime(st.mtime)};`;
+  if (facts.has("modify")) out += `modify=${ftpTimeOf(st.mtimeMs)};`;
   if (facts.has("perm")) out += `perm=${permFact(st, perms, vpath)};`;
   if (facts.has("unix.mode")) out += `unix.mode=0${(st.mode & 0o777).toString(8)};`;
   return out;

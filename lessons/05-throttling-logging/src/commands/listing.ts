@@ -8,18 +8,16 @@
 //                            S:  type=file;size=1234;modify=20261121104400;perm=r; /docs/notes.txt
 //                            S: 250 End.
 
-import type { Stats } from "node:fs";
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { stat } from "../fs/byte-names.ts";
-import { entryStats, folderEntries } from "../listing/entries.ts";
-import { openPath } from "../fs/open-path.ts";
+import { checkedPath } from "../fs/open-path.ts";
 import { ListingDates, lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
 import { virtualBasename } from "../fs/virtual-path.ts";
-import { utf8 } from "../protocol/codec.ts";
 import { wildcardTarget, type WildcardTarget } from "../listing/wildcard.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
+import { StorageError } from "../storage/errors.ts";
+import type { FileInfo } from "../storage/storage.ts";
 import type { CommandSpec } from "./spec.ts";
 
 type Format = "LIST" | "NLST" | "MLSD";
@@ -43,7 +41,7 @@ export function wireName(name: string): string {
   return /[\r\n]/.test(name) ? name.replace(/\r/g, "\r\0").replace(/\n/g, "\0") : name;
 }
 
-function formatEntry(s: Session, format: Format, rawName: string, st: Stats, vpath: string, dates: ListingDates): string {
+function formatEntry(s: Session, format: Format, rawName: string, st: FileInfo, vpath: string, dates: ListingDates): string {
   const name = wireName(rawName);
   if (format === "NLST") return name;
   if (format === "MLSD") return `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${name}`;
@@ -57,21 +55,23 @@ const PIECE = 32 * 1024;
  * The listing as a stream of CRLF-terminated lines, produced as the client reads them; with a
  * wildcard, only the matching entries (and NLST shows them with the argument's folder part).
  */
-async function* listingChunks(s: Session, format: Format, real: string, vpath: string, st: Stats, linePrefix = "", wildcard?: WildcardTarget): AsyncGenerator<Buffer> {
-  // Names on disk are UTF-8 (Linux); the client gets them in the session's encoding.
+async function* listingChunks(s: Session, format: Format, vpath: string, info: FileInfo, linePrefix = "", wildcard?: WildcardTarget): AsyncGenerator<Buffer> {
+  // The client gets the names in the session's encoding.
   const codec = s.codec;
   const dates = new ListingDates();
-  if (!st.isDirectory()) {
-    yield codec.encode(`${linePrefix}${formatEntry(s, format, virtualBasename(vpath), st, vpath, dates)}\r\n`);
+  if (info.kind !== "folder") {
+    yield codec.encode(`${linePrefix}${formatEntry(s, format, virtualBasename(vpath), info, vpath, dates)}\r\n`);
     return;
   }
+  const parent = vpath === "/" ? "" : vpath;
   let text = "";
-  for await (const batch of folderEntries(real, s.jail!)) {
-    for (const { name, stats } of batch) {
-      const decoded = utf8.decode(name);
-      if (wildcard && !wildcard.matches(decoded)) continue;
-      const shown = wildcard && format === "NLST" ? wildcard.prefix + decoded : decoded;
-      text += `${linePrefix}${formatEntry(s, format, shown, stats, `${vpath}/${decoded}`, dates)}\r\n`;
+  // The storage reads the folder through itself, held open, in batches (virtual folders last).
+  for await (const batch of s.storage!.list(vpath)) {
+    for (const entry of batch) {
+      const { name } = entry;
+      if (wildcard && !wildcard.matches(name)) continue;
+      const shown = wildcard && format === "NLST" ? wildcard.prefix + name : name;
+      text += `${linePrefix}${formatEntry(s, format, shown, entry, `${parent}/${name}`, dates)}\r\n`;
     }
     if (text.length >= PIECE) {
       yield codec.encode(text);
@@ -85,61 +85,40 @@ async function listOverData(s: Session, format: Format, arg: string): Promise<vo
   const target = format === "MLSD" ? arg : stripListFlags(arg);
   const wildcard = format === "MLSD" ? null : await wildcardTarget(s, target);
   if (wildcard) return listMatches(s, format, wildcard);
-  // The folder is read through itself, held open (fs/path-handle.ts), never by its name again.
-  const handle = await openPath(s, target || ".", "follow", "l");
-  try {
-    const { vpath } = handle;
-    const real = await handle.self();
-    const st = await stat(real);
-    if (format === "MLSD" && !st.isDirectory()) throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
-    await s.runTransfer(format, vpath, `listing ${vpath}.`, (socket) =>
-      // One piece read ahead, no more: the folder is walked as fast as the client takes the listing.
-      pipeline([Readable.from(listingChunks(s, format, real, vpath, st), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
-    );
-  } finally {
-    await handle.close();
-  }
+  const vpath = checkedPath(s, target || ".", "l");
+  const info = await s.storage!.stat(vpath);
+  if (format === "MLSD" && info.kind !== "folder") throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
+  await s.runTransfer(format, vpath, `listing ${vpath}.`, (socket) =>
+    // One piece read ahead, no more: the folder is walked as fast as the client takes the listing.
+    pipeline([Readable.from(listingChunks(s, format, vpath, info), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
+  );
 }
 
 /** LIST or NLST of the entries a wildcard matches (listing/wildcard.ts). */
 async function listMatches(s: Session, format: Format, w: WildcardTarget): Promise<void> {
-  try {
-    await s.runTransfer(format, w.vpath, `listing ${w.vpath}.`, (socket) =>
-      pipeline([Readable.from(listingChunks(s, format, w.real, w.vpath, w.st, "", w), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
-    );
-  } finally {
-    await w.close();
-  }
+  await s.runTransfer(format, w.vpath, `listing ${w.vpath}.`, (socket) =>
+    pipeline([Readable.from(listingChunks(s, format, w.vpath, w.info, "", w), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
+  );
 }
 
 /** STAT with a path: the LIST output, sent as a multi-line 213 reply on the control connection. */
 export async function statPath(s: Session, arg: string): Promise<void> {
   const wildcard = await wildcardTarget(s, stripListFlags(arg));
   if (wildcard) return statMatches(s, wildcard);
-  const handle = await openPath(s, stripListFlags(arg) || ".", "follow", "l");
-  try {
-    const { vpath } = handle;
-    const real = await handle.self();
-    const st = await stat(real);
-    s.replyPart(213, `Status of ${vpath}:`);
-    // Continuation lines start with a space, so none can be mistaken for the final "213 ".
-    for await (const chunk of listingChunks(s, "LIST", real, vpath, st, " ")) {
-      await s.writeContinuation(chunk);
-    }
-  } finally {
-    await handle.close();
+  const vpath = checkedPath(s, stripListFlags(arg) || ".", "l");
+  const info = await s.storage!.stat(vpath);
+  s.replyPart(213, `Status of ${vpath}:`);
+  // Continuation lines start with a space, so none can be mistaken for the final "213 ".
+  for await (const chunk of listingChunks(s, "LIST", vpath, info, " ")) {
+    await s.writeContinuation(chunk);
   }
   s.reply(213, "End of status.");
 }
 
 async function statMatches(s: Session, w: WildcardTarget): Promise<void> {
-  try {
-    s.replyPart(213, `Status of ${w.vpath}:`);
-    for await (const chunk of listingChunks(s, "LIST", w.real, w.vpath, w.st, " ", w)) {
-      await s.writeContinuation(chunk);
-    }
-  } finally {
-    await w.close();
+  s.replyPart(213, `Status of ${w.vpath}:`);
+  for await (const chunk of listingChunks(s, "LIST", w.vpath, w.info, " ", w)) {
+    await s.writeContinuation(chunk);
   }
   s.reply(213, "End of status.");
 }
@@ -178,9 +157,12 @@ export const listingCommands: CommandSpec[] = [
     // RFC 3659 section 7.8: every fact we know, with a * on those this session has selected.
     feat: (s) => `MLST ${MLST_FACTS.map((f) => `${f}${s.mlstFacts.has(f) ? "*" : ""};`).join("")}`,
     async handler(s, arg) {
-      const handle = await openPath(s, arg || ".", "follow", "l");
-      const vpath = handle.vpath;
-      const st = await handle.self().then((self) => stat(self), () => null).finally(() => handle.close());
+      const vpath = checkedPath(s, arg || ".", "l");
+      // A name that is missing, or swapped for a link since the walk, is "no such file".
+      const st = await s.storage!.stat(vpath).catch((err: unknown) => {
+        if (err instanceof StorageError && (err.code === "not-found" || err.code === "link-loop")) return null;
+        throw err;
+      });
       if (!st) throw new FtpError(550, "No such file or folder.");
       s.reply(250, [`Listing ${vpath}`, `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${vpath}`, "End."]);
     },

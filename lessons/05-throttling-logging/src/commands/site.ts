@@ -3,8 +3,7 @@
 //   C: SITE HELP              S: 214-SITE commands: ... 214 Help OK.
 //   C: SITE CHMOD 755 run.sh  S: 200 Mode of /run.sh set to 0755.
 
-import { chmod } from "../fs/byte-names.ts";
-import { openPath } from "../fs/open-path.ts";
+import { checkedPath } from "../fs/open-path.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
@@ -28,16 +27,9 @@ const siteCommands: SiteCommand[] = [
       const m = /^([0-7]{1,4})\s+(.+)$/.exec(arg);
       if (!m) throw new FtpError(501, "Syntax: SITE CHMOD <octal mode> <path>");
       const mode = parseInt(m[1]!, 8) & 0o777; // never setuid/setgid/sticky
-      // Through the entry itself, held open (fs/path-handle.ts): a swapped-in link is not followed.
-      const handle = await openPath(s, m[2]!, "follow", "M");
-      const vpath = handle.vpath;
-      try {
-        if (vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
-        const self = await handle.self();
-        await chmod(self, mode);
-      } finally {
-        await handle.close();
-      }
+      const vpath = checkedPath(s, m[2]!, "M");
+      if (vpath === "/") throw new FtpError(550, "Not allowed on your home folder.");
+      await s.storage!.chmod(vpath, mode);
       s.reply(200, `Mode of ${vpath} set to 0${mode.toString(8)}.`);
     },
   },

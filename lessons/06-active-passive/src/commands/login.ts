@@ -9,6 +9,7 @@
 // The same 331 is sent for names that do not exist, so a stranger cannot learn which do.
 
 import { Jail } from "../fs/jail.ts";
+import { LocalStorage } from "../storage/local.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
@@ -85,6 +86,7 @@ async function logIn(s: Session, account: NonNullable<Session["account"]>): Prom
   }
   s.account = account;
   s.jail = jail;
+  s.storage = new LocalStorage(jail);
   s.cwd = "/";
   s.failedLogins = 0;
   s.log("info", "login", { user: account.name, anonymous: account.anonymous, perms: account.perms.text });

@@ -12,8 +12,11 @@ import { resolveVirtual } from "./virtual-path.ts";
 
 let warned = false;
 
-/** `perm`: the permission letter of the command (its spec's perm), checked on the path. */
-export async function openPath(s: Session, arg: string, mode: ResolveMode, perm: PermLetter | undefined): Promise<PathHandle> {
+/**
+ * A command's path argument as a virtual path, with the command's permission letter `perm`
+ * checked on it: what the commands hand to s.storage (which keeps it inside the home).
+ */
+export function checkedPath(s: Session, arg: string, perm: PermLetter | undefined): string {
   const account = s.requireAccount();
   const vpath = resolveVirtual(s.cwd, arg);
   if (perm && !account.perms.allows(perm, vpath)) throw new FtpError(550, "Permission denied.");
@@ -21,5 +24,10 @@ export async function openPath(s: Session, arg: string, mode: ResolveMode, perm:
     warned = true;
     s.log("warn", "no /proc/self/fd here: paths are checked with realpath() only; someone else who can write into a home can race a command outside it");
   }
-  return s.jail!.handle(vpath, mode);
+  return vpath;
+}
+
+/** `perm`: the permission letter of the command (its spec's perm), checked on the path. */
+export async function openPath(s: Session, arg: string, mode: ResolveMode, perm: PermLetter | undefined): Promise<PathHandle> {
+  return s.jail!.handle(checkedPath(s, arg, perm), mode);
 }

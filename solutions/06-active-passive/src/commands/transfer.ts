@@ -19,14 +19,13 @@ import { lstat, open, stat, unlink } from "../fs/byte-names.ts";
 import type { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { join } from "node:path";
-import { openPath } from "../fs/open-path.ts";
+import { checkedPath, openPath } from "../fs/open-path.ts";
 import type { PathHandle } from "../fs/path-handle.ts";
 import { O_NOFOLLOW as NO_FOLLOW } from "../fs/proc-fd.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
 import { FileReceiver } from "../transfer/receive-file.ts";
-import { sendFile } from "../transfer/send-file.ts";
 import type { CommandSpec } from "./spec.ts";
 
 const CHUNK = 256 * 1024;
@@ -67,27 +66,16 @@ async function requireRegularFile(real: string, how: typeof stat = stat): Promis
 }
 
 async function retrieve(s: Session, arg: string): Promise<void> {
-  // Held open until the transfer is over (fs/path-handle.ts); read through the file itself.
-  const handle = await openPath(s, arg, "follow", "r");
-  try {
-    await retrieveFrom(s, handle.vpath, await handle.self());
-  } finally {
-    await handle.close();
-  }
-}
-
-async function retrieveFrom(s: Session, vpath: string, real: string): Promise<void> {
+  const vpath = checkedPath(s, arg, "r");
   const offset = s.restOffset;
   s.restOffset = 0;
-  await requireRegularFile(real);
-  const file = new OpenFile(await open(real, "r"));
-  let size: number;
-  try {
-    size = (await file.handle.stat()).size;
-    if (offset > size) throw new FtpError(554, `Invalid REST offset ${offset}: the file has ${size} bytes.`);
-  } catch (err) {
-    await file.release();
-    throw err;
+  // Held open until the transfer is over: the storage reads the file it opened, whatever
+  // happens to its name meanwhile (regular files only: a FIFO or a device could block).
+  const file = await s.storage!.openRead(vpath);
+  const size = file.info.size;
+  if (offset > size) {
+    await file.close();
+    throw new FtpError(554, `Invalid REST offset ${offset}: the file has ${size} bytes.`);
   }
   const mode = s.type === "A" ? "ASCII" : "BINARY";
   await s.runTransfer(
@@ -97,12 +85,12 @@ async function retrieveFrom(s: Session, vpath: string, real: string): Promise<vo
     async (socket) => {
       const ascii = s.type === "A" ? [new ToNetworkLines()] : [];
       const throttle = s.throttle("download");
-      // Binary and unthrottled (the usual case): the fast path, one reused buffer.
-      if (ascii.length === 0 && throttle.length === 0) return sendFile(file.handle, offset, socket);
-      const source = file.readStream(offset);
-      await pipeline([source, ...ascii, ...throttle, socket as Writable]);
+      // Binary and unthrottled (the usual case): the storage's fast path when it has one
+      // (the local disk: one reused buffer from the pool, straight from the descriptor).
+      if (ascii.length === 0 && throttle.length === 0 && file.sendTo) return file.sendTo(socket, offset);
+      await pipeline([file.stream(offset), ...ascii, ...throttle, socket as Writable]);
     },
-    () => file.release(),
+    () => file.close(),
   );
 }
 
