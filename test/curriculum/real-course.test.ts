@@ -138,6 +138,8 @@ const FINAL_ONLY: string[] = [
   "config/settings.ts#atomic-setting",
   "options.ts#atomic-default",
   "options.ts#atomic-option",
+  // typed configuration (issue 18): the final-only list flags a repeat error merges into one value
+  "cli.ts#list-flags",
   // Round 2, security (docs/security.md): hard links refused on request
   "cli.ts#hard-links-cli-option",
   "commands/files.ts#hard-links-import",

@@ -28,6 +28,27 @@ export { UsageError };
 /** Short flags pyftpdlib users know, for the settings that have one. */
 const SHORT: Record<string, string> = { "--interface": "-i", "--port": "-p", "--directory": "-d", "--nat-address": "-n", "--range": "-r" };
 
+/** Settings that hold several items in one value, and what separates them. */
+const LIST_SEPARATOR: Record<string, string> = {
+  "--masquerade-map": ", ",
+};
+
+/**
+ * Commander keeps the last of a flag given twice, silently. A value flag given twice is an
+ * error instead, as a key written twice in ftpd.ini is (--user is meant to repeat).
+ *
+ *   --masquerade-map A --masquerade-map B  ->  "--masquerade-map is given twice ("A", then "B") (fix: ...)"
+ */
+function once(flag: string, short?: string): (value: string, previous: unknown) => string {
+  return (value, previous) => {
+    if (previous === undefined) return value;
+    const name = short ? `${short}/${flag}` : flag;
+    const separator = LIST_SEPARATOR[flag];
+    const fix = separator ? `give it once, with every item in one value: ${flag} "${String(previous)}${separator}${value}"` : "give it once";
+    throw new UsageError(`${name} is given twice (${JSON.stringify(String(previous))}, then ${JSON.stringify(value)}) (fix: ${fix})`);
+  };
+}
+
 function buildProgram(): Command {
   const program = new Command("ftpd").description(
     "ftp-lab's FTP server. Serves a folder to anonymous users (read-only unless -w), or to the users you define.",
@@ -39,14 +60,15 @@ function buildProgram(): Command {
     const short = SHORT[def.flag];
     const isBool = def.schema === boolValue;
     const spec = `${short ? `${short}, ` : ""}${def.flag}${isBool ? "" : " <value>"}`;
-    program.addOption(new Option(spec, `${def.doc}${def.default !== undefined ? ` (default ${def.default})` : ""}`));
+    const option = new Option(spec, `${def.doc}${def.default !== undefined ? ` (default ${def.default})` : ""}`);
+    program.addOption(isBool ? option : option.argParser(once(def.flag, short)));
   }
   return program
     .option("-w, --write", "give anonymous users write access (elradfmwMT)")
-    .option("-u, --username <name>", "log in as this user instead of anonymous (needs -P)")
-    .option("-P, --password <password>", "password for -u")
+    .option("-u, --username <name>", "log in as this user instead of anonymous (needs -P)", once("--username", "-u"))
+    .option("-P, --password <password>", "password for -u", once("--password", "-P"))
     .option("--user <name:password:perms:home>", "add a user (repeatable), e.g. anna:s3cret:elradfmwMT:/srv/ftp/anna", (value: string, list: string[] = []) => [...list, value])
-    .option("-c, --config <file>", "read settings from this INI file (see ftpd.sample.ini)")
+    .option("-c, --config <file>", "read settings from this INI file (see ftpd.sample.ini)", once("--config", "-c"))
     .option("--print-config", "print the effective settings, with where each came from, and exit")
     .option("-D, --debug", "log everything, replies included")
     .option("-V, --verbose", "log every command")
