@@ -3,8 +3,12 @@
  * the fix (exit code 2, one line), as a key written twice in ftpd.ini is. Commander would
  * silently keep the last value, so `--masquerade-map LAN --masquerade-map VPN` served the
  * VPN rule only. --user stays repeatable (each one adds a user).
+ *
+ * And the server's plain settings, defaults included, come from the settings table alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultValues } from "../../final/src/config/effective.ts";
+import { serverSettings } from "../../final/src/options.ts";
 import { makeTempRoot, type TempRoot } from "../harness/index.ts";
 import { describeRun, runCli } from "./cli-helpers.ts";
 
@@ -54,5 +58,38 @@ describe("a setting's flag given twice", () => {
     expect(r.code, describeRun(r)).toBe(0);
     expect(r.stdout).toMatch(/^server\.port = 2200 +# command line -p;/m);
     expect(r.stdout).toMatch(/^passive\.masquerade_map = 10\.0\.0\.0\/8=10\.0\.0\.2 +# command line --masquerade-map;/m);
+  });
+});
+
+describe("the server's settings come from the one settings table", () => {
+  it("its defaults are the table's, as the second defaults table (withDefaults) had them", () => {
+    expect(serverSettings(defaultValues())).toEqual({
+      host: "127.0.0.1",
+      port: 2121,
+      banner: "ftp-lab FTP server ready.",
+      loginMessage: "Login successful.",
+      quitMessage: "Goodbye.",
+      maxConnections: 512,
+      maxConnectionsPerIp: 32,
+      passiveRange: undefined,
+      masqueradeAddress: undefined,
+      masqueradeMap: [],
+      readLimit: 0,
+      writeLimit: 0,
+      idleTimeoutSec: 300,
+      dataTimeoutSec: 300,
+      passiveAcceptTimeoutSec: 30,
+      authFailedDelayMs: 2000,
+      maxLoginAttempts: 3,
+      banAfter: 10,
+      banSeconds: 600,
+      permitForeignAddresses: false,
+      permitPrivilegedPorts: false,
+      refuseHardLinks: false,
+      atomicUploads: false,
+      tlsControlRequired: false,
+      tlsDataRequired: false,
+      maxLineLength: 4096,
+    });
   });
 });
