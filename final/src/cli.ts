@@ -35,18 +35,49 @@ import { VirtualUsers } from "./auth/authorizer.ts";
 import { ALL_PERMS } from "./auth/permissions.ts";
 import { parseUserSpec, type UserSpec } from "./auth/user-spec.ts";
 import { loadUsersFile } from "./auth/users-file.ts";
-import { effectiveSettings, formatSettings, UsageError, type EffectiveSettings } from "./config/effective.ts";
+import { effectiveSettings, formatSettings, settingValues, UsageError, type EffectiveSettings } from "./config/effective.ts";
 import { readIniFile } from "./config/ini-file.ts";
-import { SETTINGS, settingName } from "./config/settings.ts";
-import { boolValue, type MasqueradeRule } from "./config/values.ts";
+import { SETTINGS, settingName, type SettingName, type SettingValues } from "./config/settings.ts";
+import { boolValue } from "./config/values.ts";
 import { ConfigError } from "./config-error.ts";
-import { createLogger, type Level } from "./log.ts";
-import { withDefaults, type ServerOptions } from "./options.ts";
+import { createLogger, silentLogger } from "./log.ts";
+import { serverSettings, type ServerServices, type ServerSettings } from "./options.ts";
+import { utf8 } from "./protocol/codec.ts";
 
 export { UsageError };
 
 /** Short flags pyftpdlib users know, for the settings that have one. */
 const SHORT: Record<string, string> = { "--interface": "-i", "--port": "-p", "--directory": "-d", "--nat-address": "-n", "--range": "-r" };
+
+/** Settings that hold several items in one value, and what separates them. */
+const LIST_SEPARATOR: Record<string, string> = {
+  "--masquerade-map": ", ",
+//> final list-flags
+  "--allow": ", ",
+  "--deny": ", ",
+  "--user-allow": "; ",
+  "--user-quota": "; ",
+  "--folder-quota": "; ",
+  "--virtual-folders": "; ",
+  "--folder-permissions": "; ",
+//<
+};
+
+/**
+ * Commander keeps the last of a flag given twice, silently. A value flag given twice is an
+ * error instead, as a key written twice in ftpd.ini is (--user is meant to repeat).
+ *
+ *   --masquerade-map A --masquerade-map B  ->  "--masquerade-map is given twice ("A", then "B") (fix: ...)"
+ */
+function once(flag: string, short?: string): (value: string, previous: unknown) => string {
+  return (value, previous) => {
+    if (previous === undefined) return value;
+    const name = short ? `${short}/${flag}` : flag;
+    const separator = LIST_SEPARATOR[flag];
+    const fix = separator ? `give it once, with every item in one value: ${flag} "${String(previous)}${separator}${value}"` : "give it once";
+    throw new UsageError(`${name} is given twice (${JSON.stringify(String(previous))}, then ${JSON.stringify(value)}) (fix: ${fix})`);
+  };
+}
 
 function buildProgram(): Command {
   const program = new Command("ftpd").description(
@@ -59,14 +90,15 @@ function buildProgram(): Command {
     const short = SHORT[def.flag];
     const isBool = def.schema === boolValue;
     const spec = `${short ? `${short}, ` : ""}${def.flag}${isBool ? "" : " <value>"}`;
-    program.addOption(new Option(spec, `${def.doc}${def.default !== undefined ? ` (default ${def.default})` : ""}`));
+    const option = new Option(spec, `${def.doc}${def.default !== undefined ? ` (default ${def.default})` : ""}`);
+    program.addOption(isBool ? option : option.argParser(once(def.flag, short)));
   }
   return program
     .option("-w, --write", "give anonymous users write access (elradfmwMT)")
-    .option("-u, --username <name>", "log in as this user instead of anonymous (needs -P)")
-    .option("-P, --password <password>", "password for -u")
+    .option("-u, --username <name>", "log in as this user instead of anonymous (needs -P)", once("--username", "-u"))
+    .option("-P, --password <password>", "password for -u", once("--password", "-P"))
     .option("--user <name:password:perms:home>", "add a user (repeatable), e.g. anna:s3cret:elradfmwMT:/srv/ftp/anna", (value: string, list: string[] = []) => [...list, value])
-    .option("-c, --config <file>", "read settings from this INI file (see ftpd.sample.ini)")
+    .option("-c, --config <file>", "read settings from this INI file (see ftpd.sample.ini)", once("--config", "-c"))
     .option("--print-config", "print the effective settings, with where each came from, and exit")
     .option("-D, --debug", "log everything, replies included")
     .option("-V, --verbose", "log every command")
@@ -76,7 +108,14 @@ function buildProgram(): Command {
 }
 
 export interface CliResult {
-  options: ServerOptions;
+  /** The plain settings the server runs with. */
+  server: ServerSettings;
+  /** What it uses, built once here (the TLS certificate is loaded by tlsIdentity(), as it may take a while). */
+  services: ServerServices;
+  /** The accounts (also services.authorizer), for the startup message. */
+  users: VirtualUsers;
+  /** Every setting's value, typed, and where it came from. */
+  values: SettingValues;
   settings: EffectiveSettings;
   /** What the server serves, for the startup message. */
   describe: string;
@@ -124,14 +163,15 @@ export function parseCommandLine(argv: string[], out: (text: string) => void = (
     out(formatSettings(settings));
     return "exit";
   }
-  return { ...buildOptions(settings, userSpecs, o.username, o.password), settings };
+  return buildServer(settings, userSpecs, o.username, o.password);
 }
 
 //> final folder-rules-apply
 /** virtual_folders and folder_permissions: mounts and letters on the accounts they name. */
 function applyFolderRules(settings: EffectiveSettings, users: VirtualUsers): void {
+  const values = settingValues(settings);
   for (const [name, withReal] of [["users.virtual_folders", true], ["users.folder_permissions", false]] as const) {
-    const text = get<string | undefined>(settings, name);
+    const text = values[name];
     if (text === undefined) continue;
     const fail = (problem: string, fix: string) => sourced(settings, name, problem, fix);
     let rules: FolderRule[];
@@ -168,10 +208,10 @@ function applyFolderRules(settings: EffectiveSettings, users: VirtualUsers): voi
 //> final tls-identity
 /** The TLS certificate, when TLS is on: loaded from files, or made (self-signed) for local use. */
 export async function tlsIdentity(settings: EffectiveSettings, warn: (text: string) => void): Promise<TlsIdentity | undefined> {
-  if (!get<boolean>(settings, "tls.enabled")) return undefined;
-  const certFile = get<string | undefined>(settings, "tls.certfile");
+  const values = settingValues(settings);
+  if (!values["tls.enabled"]) return undefined;
   try {
-    const identity = await loadTlsIdentity(certFile, get<string | undefined>(settings, "tls.keyfile"));
+    const identity = await loadTlsIdentity(values["tls.certfile"], values["tls.keyfile"]);
     if (identity.selfSigned) warn("TLS uses a self-signed certificate made at startup: clients will not trust it (curl -k, lftp: set ssl:verify-certificate no); give --certfile and --keyfile for a real one");
     return identity;
   } catch (err) {
@@ -185,28 +225,26 @@ export async function tlsIdentity(settings: EffectiveSettings, warn: (text: stri
  * A path written inside a setting's value (folder_quota, virtual_folders), resolved as the
  * settings with `path: true` are: against the config file's folder, or the current folder.
  */
-function pathFromSetting(settings: EffectiveSettings, name: string, path: string): string {
+function pathFromSetting(settings: EffectiveSettings, name: SettingName, path: string): string {
   const file = /^(.*):\d+$/.exec(settings.get(name)?.source ?? "")?.[1];
   return resolvePath(file ? dirname(file) : process.cwd(), path);
 }
 
 //<
 /** An error about a setting's value, pointing at where that value came from. */
-function sourced(settings: EffectiveSettings, name: string, problem: string, fix: string): Error {
+function sourced(settings: EffectiveSettings, name: SettingName, problem: string, fix: string): Error {
   const source = settings.get(name)?.source ?? "default";
   const at = /^(.*):(\d+)$/.exec(source);
   if (at) return new ConfigError(at[1]!, Number(at[2]), problem, fix);
   return new UsageError(`${problem} (${source === "default" ? "the default" : source}; fix: ${fix})`);
 }
 
-function get<T>(settings: EffectiveSettings, name: string): T {
-  return settings.get(name)?.value as T;
-}
-
-function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], username?: string, password?: string): Omit<CliResult, "settings"> {
-  const folder = get<string | undefined>(settings, "users.anonymous_folder") ?? process.cwd();
-  const usersFile = get<string | undefined>(settings, "users.users_file");
-  const anonymous = get<boolean | undefined>(settings, "users.anonymous") ?? (!usersFile && username === undefined && userSpecs.length === 0);
+/** Checks the settings against the disk, and builds the accounts and the other services once. */
+function buildServer(settings: EffectiveSettings, userSpecs: UserSpec[], username?: string, password?: string): CliResult {
+  const values = settingValues(settings);
+  const folder = values["users.anonymous_folder"] ?? process.cwd();
+  const usersFile = values["users.users_file"];
+  const anonymous = values["users.anonymous"] ?? (!usersFile && username === undefined && userSpecs.length === 0);
   if ((anonymous || username !== undefined) && !(existsSync(folder) && statSync(folder).isDirectory())) {
     throw sourced(settings, "users.anonymous_folder", `folder ${folder} does not exist or is not a folder`, "create it, or fix the path");
   }
@@ -218,7 +256,7 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
   if (usersFile) loadUsersFile(usersFile, users);
   if (username !== undefined) users.addUser(username, password ?? "", folder, ALL_PERMS);
   for (const spec of userSpecs) users.addUser(spec.name, spec.password, spec.home, spec.perms);
-  if (anonymous && !users.hasAnonymous) users.addAnonymous(folder, get<string>(settings, "users.anonymous_permissions"));
+  if (anonymous && !users.hasAnonymous) users.addAnonymous(folder, values["users.anonymous_permissions"]);
 //> final folder-rules
   applyFolderRules(settings, users);
 //<
@@ -228,16 +266,15 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
   }
 //<
 
-  const logEnabled = get<boolean>(settings, "logging.enabled");
-  const log = logEnabled
-    ? createLogger({ level: get<Level>(settings, "logging.level"), console: get<boolean>(settings, "logging.console"), file: get<string | undefined>(settings, "logging.file") })
-    : undefined;
+  const log = values["logging.enabled"]
+    ? createLogger({ level: values["logging.level"], console: values["logging.console"], file: values["logging.file"] })
+    : silentLogger;
 
 //> final message-files
   // Welcome and goodbye texts from files, as xxftp's xxftp.welcome and xxftp.goodbye: read
   // once at startup, so a missing or unreadable file stops the server now, not a login later.
-  const messageFile = (name: string): string | undefined => {
-    const file = get<string | undefined>(settings, name);
+  const messageFile = (name: "server.banner_file" | "server.login_message_file" | "server.quit_message_file"): string | undefined => {
+    const file = values[name];
     if (file === undefined) return undefined;
     let text: string;
     try {
@@ -251,43 +288,22 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
     return lines.join("\n");
   };
   const messages = {
-    banner: messageFile("server.banner_file") ?? get<string>(settings, "server.banner"),
-    loginMessage: messageFile("server.login_message_file") ?? get<string>(settings, "server.login_message"),
-    quitMessage: messageFile("server.quit_message_file") ?? get<string>(settings, "server.quit_message"),
+    banner: messageFile("server.banner_file") ?? values["server.banner"],
+    loginMessage: messageFile("server.login_message_file") ?? values["server.login_message"],
+    quitMessage: messageFile("server.quit_message_file") ?? values["server.quit_message"],
   };
 //<
-  const options = withDefaults({
-    authorizer: users,
-    host: get<string>(settings, "server.listen"),
-    port: get<number>(settings, "server.port"),
-    banner: get<string>(settings, "server.banner"),
-    loginMessage: get<string>(settings, "server.login_message"),
-    quitMessage: get<string>(settings, "server.quit_message"),
-    maxConnections: get<number>(settings, "server.max_connections"),
-    maxConnectionsPerIp: get<number>(settings, "server.max_connections_per_ip"),
-    passiveRange: get<{ from: number; to: number } | undefined>(settings, "passive.ports"),
-    masqueradeAddress: get<string | undefined>(settings, "passive.masquerade_address"),
-    masqueradeMap: get<MasqueradeRule[] | undefined>(settings, "passive.masquerade_map") ?? [],
-    readLimit: get<number>(settings, "limits.read_limit"),
-    writeLimit: get<number>(settings, "limits.write_limit"),
-    idleTimeoutSec: get<number>(settings, "limits.idle_timeout"),
-    dataTimeoutSec: get<number>(settings, "limits.data_timeout"),
-    passiveAcceptTimeoutSec: get<number>(settings, "limits.passive_timeout"),
-    authFailedDelayMs: Math.round(get<number>(settings, "limits.auth_failed_delay") * 1000),
-    maxLoginAttempts: get<number>(settings, "limits.max_login_attempts"),
-    banAfter: get<number>(settings, "limits.ban_after"),
-    banSeconds: get<number>(settings, "limits.ban_seconds"),
-    permitForeignAddresses: get<boolean>(settings, "security.permit_foreign_addresses"),
-    permitPrivilegedPorts: get<boolean>(settings, "security.permit_privileged_ports"),
-    ...(log ? { log } : {}),
-  });
+  const server: ServerSettings = {
+    ...serverSettings(values),
 //> final message-files-used
-  Object.assign(options, messages);
+    ...messages,
 //<
+  };
 //> final quota-options
-  const defaultQuota = get<number>(settings, "limits.quota");
-  const userQuota = get<Map<string, number> | undefined>(settings, "limits.user_quota") ?? new Map<string, number>();
-  const folderSizes = get<Map<string, number> | undefined>(settings, "limits.folder_quota") ?? new Map<string, number>();
+  let quotas: Quotas | undefined;
+  const defaultQuota = values["limits.quota"];
+  const userQuota = values["limits.user_quota"] ?? new Map<string, number>();
+  const folderSizes = values["limits.folder_quota"] ?? new Map<string, number>();
   if (defaultQuota > 0 || userQuota.size > 0 || folderSizes.size > 0) {
     const folderQuota = new Map<string, number>();
     for (const [folder, bytes] of folderSizes) {
@@ -297,39 +313,43 @@ function buildOptions(settings: EffectiveSettings, userSpecs: UserSpec[], userna
         throw sourced(settings, "limits.folder_quota", `folder ${folder} does not exist`, "create it, or fix the path");
       }
     }
-    const usageFile = get<string | undefined>(settings, "limits.quota_usage_file");
-    options.quotas = new Quotas({ defaultQuota, userQuota, folderQuota, ...(usageFile ? { usageFile } : {}) });
+    const usageFile = values["limits.quota_usage_file"];
+    quotas = new Quotas({ defaultQuota, userQuota, folderQuota, ...(usageFile ? { usageFile } : {}) });
   }
 //<
-//> final hard-links-cli-option
-  options.refuseHardLinks = get<boolean>(settings, "security.refuse_hard_links");
-//<
-//> final atomic-cli-option
-  options.atomicUploads = get<boolean>(settings, "server.atomic_uploads");
-//<
-//> final tls-cli-options
-  options.tlsControlRequired = get<boolean>(settings, "tls.control_required");
-  options.tlsDataRequired = get<boolean>(settings, "tls.data_required");
-  if (!get<boolean>(settings, "tls.enabled")) {
-    for (const name of ["tls.certfile", "tls.keyfile", "tls.control_required", "tls.data_required", "tls.implicit_port"]) {
-      const value = get<unknown>(settings, name);
+//> final tls-off-check
+  if (!values["tls.enabled"]) {
+    for (const name of ["tls.certfile", "tls.keyfile", "tls.control_required", "tls.data_required", "tls.implicit_port"] as const) {
+      const value = values[name];
       if (value !== undefined && value !== false) throw sourced(settings, name, `${name} is set but TLS is off`, "turn it on with --tls (or [tls] enabled = true)");
     }
   }
 //<
+  let codec = utf8;
 //> final encoding-option
   try {
-    options.codec = codecFor(get<string>(settings, "server.encoding"));
+    codec = codecFor(values["server.encoding"]);
   } catch (err) {
     throw sourced(settings, "server.encoding", (err as Error).message, "write utf-8 unless old clients need their own code page, e.g. gbk");
   }
 //<
 //> final address-rules-options
-  options.addressRules = new AddressRules(get<string[] | undefined>(settings, "security.allow") ?? [], get<string[] | undefined>(settings, "security.deny") ?? []);
-  for (const [name, networks] of get<Map<string, string[]> | undefined>(settings, "security.user_allow") ?? []) {
-    options.userAddressRules.set(name, new AddressRules(networks));
-  }
+  const addressRules = new AddressRules(values["security.allow"] ?? [], values["security.deny"] ?? []);
+  const userAddressRules = new Map<string, AddressRules>();
+  for (const [name, networks] of values["security.user_allow"] ?? []) userAddressRules.set(name, new AddressRules(networks));
 //<
-  const who = users.hasAnonymous ? `anonymous users (${folder}, ${users.userNames.length ? "plus " + users.userNames.join(", ") : get<string>(settings, "users.anonymous_permissions") === "elr" ? "read-only" : "with write access"})` : `user(s) ${users.userNames.join(", ")}`;
-  return { options, describe: who };
+  const services: ServerServices = {
+    authorizer: users,
+    log,
+    codec,
+//> final quota-service
+    ...(quotas ? { quotas } : {}),
+//<
+//> final address-rules-services
+    addressRules,
+    userAddressRules,
+//<
+  };
+  const who = users.hasAnonymous ? `anonymous users (${folder}, ${users.userNames.length ? "plus " + users.userNames.join(", ") : values["users.anonymous_permissions"] === "elr" ? "read-only" : "with write access"})` : `user(s) ${users.userNames.join(", ")}`;
+  return { server, services, users, values, settings, describe: who };
 }

@@ -6,7 +6,7 @@
 //     curl ftp://127.0.0.1:2121/
 //     lftp -p 2121 127.0.0.1
 
-import { VirtualUsers } from "./auth/authorizer.ts";
+import type { VirtualUsers } from "./auth/authorizer.ts";
 import { parseCommandLine, UsageError } from "./cli.ts";
 //> final tls-main-import
 import { tlsIdentity } from "./cli.ts";
@@ -43,57 +43,58 @@ async function main(): Promise<void> {
     throw err;
   }
   if (parsed === "exit") return;
-  const { options, describe } = parsed;
+  const { server: settings, describe } = parsed;
+  let services = parsed.services;
 //> final tls-load
   try {
     const identity = await tlsIdentity(parsed.settings, (text) => process.stderr.write(`ftpd: warning: ${text}\n`));
-    if (identity) options.tls = identity;
+    if (identity) services = { ...services, tls: identity };
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) fail(err.message);
     throw err;
   }
 //<
 //> final quota-load
-  await options.quotas?.load();
+  await services.quotas?.load();
 //<
-  const server = new FtpServer(options);
+  const server = new FtpServer(settings, services);
   let address;
   try {
     address = await server.listen();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "EADDRINUSE" ? "the port is in use (pick another with -p)" : code === "EACCES" ? "ports below 1024 need root (use -p 2121)" : String(err);
-    fail(`cannot listen on ${options.host}:${options.port}: ${why}`);
+    fail(`cannot listen on ${settings.host}:${settings.port}: ${why}`);
   }
 //> final implicit-tls-listen
-  const implicitPort = parsed.settings.get("tls.implicit_port")?.value as number | undefined;
-  if (options.tls && implicitPort !== undefined) {
+  const implicitPort = parsed.values["tls.implicit_port"];
+  if (services.tls && implicitPort !== undefined) {
     try {
       const tlsAddress = await server.listenImplicitTls(implicitPort);
       const tlsHost = tlsAddress.host.includes(":") ? `[${tlsAddress.host}]` : tlsAddress.host;
       process.stdout.write(`IMPLICIT-TLS ${tlsHost}:${tlsAddress.port}\n`);
     } catch (err) {
-      fail(`cannot listen for implicit FTPS on ${options.host}:${implicitPort}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      fail(`cannot listen for implicit FTPS on ${settings.host}:${implicitPort}: ${(err as NodeJS.ErrnoException).code ?? err}`);
     }
   }
 //<
   const shownHost = address.host.includes(":") ? `[${address.host}]` : address.host;
   process.stdout.write(`LISTENING ${shownHost}:${address.port}\n`);
-  process.stdout.write(`Serving ${describe}. ${connectHints(address.host, address.port, options.authorizer as VirtualUsers)}`);
-  options.log.log("info", "listening", { host: address.host, port: address.port });
-  const advice = routerAdvice({ ...options, host: address.host, port: address.port });
+  process.stdout.write(`Serving ${describe}. ${connectHints(address.host, address.port, parsed.users)}`);
+  services.log.log("info", "listening", { host: address.host, port: address.port });
+  const advice = routerAdvice({ ...settings, host: address.host, port: address.port });
   if (advice.note) process.stdout.write(`${advice.note}\n`);
   for (const warning of advice.warnings) process.stderr.write(`ftpd: warning: ${warning}\n`);
 
   const stop = () => {
     const exit = () => {
-      options.log.flush();
+      services.log.flush();
       process.exit(0);
     };
     setTimeout(exit, 3000).unref();
 //> final quota-save
     // Sessions end first (their last uploads counted), then the quota counts are saved.
-    void server.close().then(() => options.quotas?.save().catch(() => {})).then(exit);
+    void server.close().then(() => services.quotas?.save().catch(() => {})).then(exit);
 //<
 //> 0-final close-and-exit
     //- void server.close().then(exit);

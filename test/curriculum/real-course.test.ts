@@ -54,7 +54,6 @@ const FINAL_ONLY: string[] = [
   "config/settings.ts#address-rule-settings",
   "config/values.ts#address-list-import",
   "config/values.ts#address-list-values",
-  "options.ts#address-rule-defaults",
   "options.ts#address-rule-import",
   "options.ts#address-rule-options",
   "server.ts#address-rule-check",
@@ -87,7 +86,6 @@ const FINAL_ONLY: string[] = [
   "protocol/codec.ts#legacy-codecs-import",
   // FTPS: AUTH TLS, PBSZ, PROT, CCC refused, policy flags (part 3)
   "cli.ts#tls-cli-import",
-  "cli.ts#tls-cli-options",
   "cli.ts#tls-identity",
   "commands/login.ts#tls-control-required",
   "commands/table.ts#tls-import",
@@ -96,7 +94,6 @@ const FINAL_ONLY: string[] = [
   "config/settings.ts#tls-settings",
   "main.ts#tls-load",
   "main.ts#tls-main-import",
-  "options.ts#tls-defaults",
   "options.ts#tls-options",
   "options.ts#tls-options-import",
   "session.ts#tls-data",
@@ -129,21 +126,28 @@ const FINAL_ONLY: string[] = [
   "server.ts#implicit-tls-import",
   "server.ts#implicit-tls-session",
   // atomic uploads (issue 7)
-  "cli.ts#atomic-cli-option",
   "commands/transfer.ts#atomic-completed",
   "commands/transfer.ts#atomic-finish",
   "commands/transfer.ts#atomic-import",
   "commands/transfer.ts#atomic-open",
   "config/settings.ts#atomic-setting",
-  "options.ts#atomic-default",
   "options.ts#atomic-option",
+  // typed configuration (issue 18): the final-only list flags a repeat error merges into one value;
+  // ServerOptions split into plain settings (typed by the table) and services built once:
+  // the final-only settings and services each have a block where they are typed, and built
+  "cli.ts#list-flags",
+  "cli.ts#address-rules-services",
+  "cli.ts#quota-service",
+  "cli.ts#tls-off-check",
+  "options.ts#atomic-value",
+  "options.ts#hard-links-value",
+  "options.ts#tls-service",
+  "options.ts#tls-values",
   // Round 2, security (docs/security.md): hard links refused on request
-  "cli.ts#hard-links-cli-option",
   "commands/transfer.ts#hard-links-store",
   "commands/transfer.ts#hard-links-transfer-import",
   "config/settings.ts#hard-links-setting",
   "fs/hard-links.ts#hard-links",
-  "options.ts#hard-links-default",
   "options.ts#hard-links-option",
   // quotas: renames charged across limits, folders with rules not renamed, refused uploads undone
   "commands/files.ts#plain-rename",

@@ -6,7 +6,7 @@
 //     curl ftp://127.0.0.1:2121/
 //     lftp -p 2121 127.0.0.1
 
-import { VirtualUsers } from "./auth/authorizer.ts";
+import type { VirtualUsers } from "./auth/authorizer.ts";
 import { parseCommandLine, UsageError } from "./cli.ts";
 import { ConfigError } from "./config-error.ts";
 import { routerAdvice } from "./router-advice.ts";
@@ -40,27 +40,28 @@ async function main(): Promise<void> {
     throw err;
   }
   if (parsed === "exit") return;
-  const { options, describe } = parsed;
-  const server = new FtpServer(options);
+  const { server: settings, describe } = parsed;
+  let services = parsed.services;
+  const server = new FtpServer(settings, services);
   let address;
   try {
     address = await server.listen();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "EADDRINUSE" ? "the port is in use (pick another with -p)" : code === "EACCES" ? "ports below 1024 need root (use -p 2121)" : String(err);
-    fail(`cannot listen on ${options.host}:${options.port}: ${why}`);
+    fail(`cannot listen on ${settings.host}:${settings.port}: ${why}`);
   }
   const shownHost = address.host.includes(":") ? `[${address.host}]` : address.host;
   process.stdout.write(`LISTENING ${shownHost}:${address.port}\n`);
-  process.stdout.write(`Serving ${describe}. ${connectHints(address.host, address.port, options.authorizer as VirtualUsers)}`);
-  options.log.log("info", "listening", { host: address.host, port: address.port });
-  const advice = routerAdvice({ ...options, host: address.host, port: address.port });
+  process.stdout.write(`Serving ${describe}. ${connectHints(address.host, address.port, parsed.users)}`);
+  services.log.log("info", "listening", { host: address.host, port: address.port });
+  const advice = routerAdvice({ ...settings, host: address.host, port: address.port });
   if (advice.note) process.stdout.write(`${advice.note}\n`);
   for (const warning of advice.warnings) process.stderr.write(`ftpd: warning: ${warning}\n`);
 
   const stop = () => {
     const exit = () => {
-      options.log.flush();
+      services.log.flush();
       process.exit(0);
     };
     setTimeout(exit, 3000).unref();

@@ -2,7 +2,7 @@
 // the checks that come before the greeting: banned address, too many sessions in all, too
 // many from one address (each answered with a 421 and a reason).
 //
-//   const server = new FtpServer(withDefaults({ authorizer, port: 0 }));
+//   const server = new FtpServer({ ...serverSettings(defaultValues()), port: 0 }, { authorizer, log, codec: utf8, ... });
 //   const { host, port } = await server.listen();   // e.g. 127.0.0.1, 40123
 //   ...
 //   await server.close();
@@ -12,7 +12,7 @@ import { BanList } from "./ban-list.ts";
 import { buildCommandTable } from "./commands/table.ts";
 import type { CommandSpec } from "./commands/spec.ts";
 import { plainIp } from "./data/address.ts";
-import type { ServerOptions } from "./options.ts";
+import type { ServerOptions, ServerServices, ServerSettings } from "./options.ts";
 import { Session, type SessionHost } from "./session.ts";
 
 export class FtpServer implements SessionHost {
@@ -21,12 +21,19 @@ export class FtpServer implements SessionHost {
   private readonly perIp = new Map<string, number>();
   private readonly bans: BanList;
   private readonly server: Server;
+  /**
+   * The settings and the services in one object, as the session and the commands read them
+   * (`s.options.quotas`); made once here, never changed.
+   */
+  readonly options: ServerOptions;
 
-  constructor(readonly options: ServerOptions) {
-    this.bans = new BanList(options.banAfter, options.banSeconds);
+  /** `settings`: plain values (options.ts); `services`: what was built once from them. */
+  constructor(settings: ServerSettings, services: ServerServices) {
+    this.options = { ...settings, ...services };
+    this.bans = new BanList(settings.banAfter, settings.banSeconds);
     this.server = createServer((socket) => this.accept(socket));
     // Errors on the listening socket after start (rare: EMFILE on accept) must not crash us.
-    this.server.on("error", (err) => options.log.log("error", "listener error", { error: err.message }));
+    this.server.on("error", (err) => services.log.log("error", "listener error", { error: err.message }));
   }
 
   listen(): Promise<{ host: string; port: number }> {

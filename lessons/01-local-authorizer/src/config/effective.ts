@@ -8,7 +8,7 @@
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "../config-error.ts";
 import type { RawSetting } from "./ini-file.ts";
-import { SETTINGS, settingName, type SettingDef } from "./settings.ts";
+import { SETTINGS, settingName, type SettingDef, type SettingValues } from "./settings.ts";
 
 export interface Effective {
   value: unknown;
@@ -50,6 +50,19 @@ export function effectiveSettings(
     }
   }
   return out;
+}
+
+/**
+ * The values alone, typed by the settings table: values["server.port"] is a number. The one
+ * cast is sound because effectiveSettings() checked each value with its row's schema.
+ */
+export function settingValues(settings: EffectiveSettings): SettingValues {
+  return Object.fromEntries(SETTINGS.map((def) => [settingName(def), settings.get(settingName(def))?.value])) as SettingValues;
+}
+
+/** Every setting at its default, from the table (for a server built in code, e.g. a test). */
+export function defaultValues(): SettingValues {
+  return settingValues(effectiveSettings(null, new Map()));
 }
 
 /** Values as an operator would write them: 60000-60100, not {"from":60000,"to":60100}. */

@@ -18,7 +18,7 @@ export interface SettingDef {
   doc: string;
 }
 
-export const SETTINGS: readonly SettingDef[] = [
+const TABLE = [
   { section: "server", key: "listen", schema: v.ipValue, default: "127.0.0.1", flag: "--interface", doc: "address to listen on; 0.0.0.0 or :: for every interface" },
   { section: "server", key: "port", schema: v.intValue(0, 65535), default: "2121", flag: "--port", doc: "control port (21 needs root; 0 takes a free port)" },
   { section: "server", key: "banner", schema: v.stringValue, default: "ftp-lab FTP server ready.", flag: "--banner", doc: "greeting in the 220 reply" },
@@ -53,7 +53,26 @@ export const SETTINGS: readonly SettingDef[] = [
   { section: "logging", key: "console", schema: v.boolValue, default: "true", doc: "log to the console (stderr), human-readable" },
   { section: "logging", key: "file", schema: v.stringValue, flag: "--log-file", path: true, doc: "also log to this file, one JSON object per line" },
   { section: "logging", key: "level", schema: v.levelValue, default: "info", doc: "error, warn, info (sessions, logins, transfers), verbose (every command), debug (replies too); -V and -D set it" },
-];
+] as const satisfies readonly SettingDef[];
+
+export const SETTINGS: readonly SettingDef[] = TABLE;
+
+type Row = (typeof TABLE)[number];
+type NameOf<D> = D extends { readonly section: infer S extends string; readonly key: infer K extends string } ? `${S}.${K}` : never;
+
+/** "server.port", "passive.masquerade_map", ...: every setting's name, as --print-config shows it. */
+export type SettingName = NameOf<Row>;
+
+/**
+ * Each setting's value, typed by its row: what its schema gives, or undefined too when it has
+ * no default ("not set"). The one place the types come from, as the defaults do:
+ *
+ *   values["server.port"]            number
+ *   values["passive.masquerade_map"] MasqueradeRule[] | undefined
+ */
+export type SettingValues = {
+  readonly [D in Row as NameOf<D>]: z.output<D["schema"]> | (D extends { readonly default: string } ? never : undefined);
+};
 
 export function settingName(def: SettingDef): string {
   return `${def.section}.${def.key}`;
