@@ -101,8 +101,12 @@ export function staleEntries(course: Course, manifest: PinnedManifest): string[]
   return stale;
 }
 
-/** The name a test is known by in the manifest: suites › name, without environment notes. */
+/**
+ * The name a test is known by in the manifest: suites › name, without environment notes, and
+ * with every number of 4 or 5 digits read as "#" (titles show the random ports they chose:
+ * "--range 25841-25851" is "--range #-#").
+ */
 export function testKey(suites: readonly string[], name: string): string {
-  const clean = (text: string) => text.replace(/ \[missing tools?: [^\]]+\]/, "").replace(/ \(skipped: .*$/, "");
+  const clean = (text: string) => text.replace(/ \[missing tools?: [^\]]+\]/, "").replace(/ \(skipped: .*$/, "").replace(/\b\d{4,5}\b/g, "#");
   return [...suites, name].map(clean).join(" › ");
 }
