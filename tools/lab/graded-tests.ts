@@ -45,9 +45,13 @@ export interface GradedTest {
 
 const MAX_MESSAGE_LINES = 80;
 
-/** "freeRange: no free range ...", EADDRINUSE: the machine failed the test, not the code under test. */
+/**
+ * "freeRange: no free range ...", EADDRINUSE, a set-up or tear-down hook of the harness that ran
+ * out of time (a machine too busy: the server's start has its own limit and message): the
+ * machine failed the test, not the code under test.
+ */
 export function isEnvironmentFailure(message: string): boolean {
-  return /environment error:|no free (range|port)|EADDRINUSE|address already in use/i.test(message);
+  return /environment error:|no free (range|port)|EADDRINUSE|address already in use|^Hook timed out in \d+ms/im.test(message);
 }
 
 interface Entry {
