@@ -152,3 +152,13 @@ it("finds a free port", () => {
     }
   });
 });
+
+describe("npm run progress", () => {
+  it("counts what the grader pays for: an untouched starter's lesson is 0 points, its guards earn nothing", async () => {
+    const run = await lab(fixture.root, ["lesson", "1"]);
+    expect(run.code).toBe(1);
+    const { io } = await lab(fixture.root, ["progress"]);
+    const row = io.lines.find((l) => /^\s*1\s/.test(l));
+    expect(row, io.text()).toMatch(/0\/10$/);
+  });
+});
