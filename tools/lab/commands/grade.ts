@@ -23,14 +23,14 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { classroomResult, totalScore, type ClassroomResult } from "../classroom-results.ts";
+import { classroomResult, type ClassroomResult } from "../classroom-results.ts";
 import { exists, findLesson, lessonsThrough, stageFolder, stageTestFile, STAGE_KINDS, type Course, type Lesson, type StageKind } from "../course.ts";
 import { gradeRun, type GradedTest } from "../graded-tests.ts";
 import { MARK, type Io } from "../io.ts";
 import { junitXml } from "../junit.ts";
 import { LabError } from "../lab-error.ts";
 import { byLesson, countLine, environmentLines, type LessonResult } from "../lesson-results.ts";
-import { PINNED_MANIFEST, pinnedDifferences, readPinned, type PinnedManifest } from "../pinned.ts";
+import { PINNED_MANIFEST, pinnedDifferences, readPinned } from "../pinned.ts";
 import { runStageTests, type TestRun } from "../run-tests.ts";
 import { sumPoints } from "../scoring.ts";
 
