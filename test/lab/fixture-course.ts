@@ -139,6 +139,9 @@ export async function makeFixture(): Promise<Fixture> {
   );
   const lessons = parseManifest(MANIFEST);
   await writeCourse(await projectCourse(path.join(root, "final", "src"), lessons), root);
+  // The graded files and each lesson's tests pinned, as a maintainer does before handing out.
+  const pin = await lab(root, ["pin"]);
+  if (pin.code !== 0) throw new Error(`fixture: pin failed: ${pin.io.text()}`);
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 

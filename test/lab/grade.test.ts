@@ -29,8 +29,9 @@ describe("grade as a command-line process", () => {
     const results = readResults(out);
     expect(results).toMatchObject({ version: 1, status: "fail", max_score: 15 });
     expect(results.tests.map((t) => [t.name, t.status, t.score, t.max_score])).toEqual([
-      ["lesson 1: greets with one", "pass", 5, 5],
-      ["lesson 1: has a list of parts", "pass", 5, 5],
+      ["lesson 1: greets with one", "pass", 10, 10],
+      // Passes on the untouched starter of lesson 1: a guard, worth nothing of its own.
+      ["lesson 1: has a list of parts", "pass", 0, 0],
       ["lesson 2: greets with two", "fail", 0, 2.5],
       ["lesson 2: says one before two", "fail", 0, 2.5],
     ]);
@@ -54,10 +55,7 @@ describe("grade as a command-line process", () => {
     expect(results.tests.reduce((sum, t) => sum + t.score, 0)).toBe(15);
   });
 
-  it("refuses a missing --lesson or a bad --target with one line and exit code 2", async () => {
-    const missing = await labProcess(fixture.root, ["grade"]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe("grade: --lesson N is required, e.g. `npm run grade -- --lesson 3`");
+  it("refuses a bad --target with one line and exit code 2", async () => {
     const target = await labProcess(fixture.root, ["grade", "--lesson", "1", "--target", "mine"]);
     expect(target.code).toBe(2);
     expect(target.stderr).toContain('--target "mine": use lessons, solutions or final');
@@ -92,13 +90,17 @@ describe("grade in-process", () => {
     rmSync(path.join(fixture.root, "solutions/01-one"), { recursive: true, force: true });
     const { code, io } = await lab(fixture.root, ["grade", "--lesson", "1", "--target", "solutions", "--out", out]);
     expect(code).toBe(1);
-    expect(io.lines[io.lines.length - 1]).toBe("0 passed, 1 failed");
+    // The lesson's requirement and its guard did not run (failed), and the problem says why.
+    expect(io.lines[io.lines.length - 1]).toBe("0 passed, 3 failed");
     const results = readResults(out);
     expect(results.status).toBe("error");
     expect(results.tests).toEqual([
-      expect.objectContaining({ name: "lesson 1: could not be tested", status: "error", score: 0, max_score: 10 }),
+      expect.objectContaining({ name: "lesson 1: greets with one", status: "fail", score: 0, max_score: 10 }),
+      expect.objectContaining({ name: "lesson 1: has a list of parts", status: "fail", score: 0, max_score: 0 }),
+      expect.objectContaining({ name: "lesson 1: could not be tested", status: "error", score: 0, max_score: 0 }),
     ]);
-    expect(results.tests[0]!.message).toContain("solutions/01-one/src/main.ts does not exist");
+    expect(results.tests[2]!.message).toContain("solutions/01-one/src/main.ts does not exist");
+    expect(results.tests[0]!.message).toContain("did not run: solutions/01-one/src/main.ts does not exist");
     expect(existsSync(path.join(out, "junit.xml"))).toBe(true);
     expect(readFileSync(path.join(out, "junit.xml"), "utf8")).toContain("<error ");
   });

@@ -41,13 +41,14 @@ describe("npm run verify", () => {
         "✓ solution 1 passes lesson 1 (2 tests)",
         "✓ solution 2 passes lessons 1-2 (4 tests)",
         "✓ stage tests: test/lessons has a test file for each of the 2 lessons",
+        "✓ pinned: 3 graded files match tools/lab/graded-manifest.json",
         "✓ starter 1 fails 1 of 2 tests of lesson 1",
         "✓ starter 2 fails 2 of 2 tests of lesson 2, passes lesson 1",
         "✓ type-check: every solution and starter compiles (tsconfig.stages.json)",
       ].sort(),
     );
-    expect(lines[lines.length - 1]).toMatch(/^verify: all 9 checks pass \(\d+s\)$/);
-  });
+    expect(lines[lines.length - 1]).toMatch(/^verify: all 10 checks pass \(\d+s\)$/);
+  }, 120_000);
 
   it("reports a stale starter and a stale excerpt, exit 1", async () => {
     copyFileSync(path.join(fixture.root, "solutions/01-one/src/parts.ts"), path.join(fixture.root, "lessons/01-one/src/parts.ts"));
@@ -59,7 +60,7 @@ describe("npm run verify", () => {
     expect(text).toContain(
       "✗ excerpts: 1 of 1 are wrong (`npm run gen` rewrites them):\n    lessons/01-one/README.md:5: excerpt final/src/parts.ts#one: stale\n        expected: parts.push(\\\"one\\\");\n        found:    parts.push(\\\"uno\\\");",
     );
-    expect(io.lines[io.lines.length - 1]).toMatch(/^verify: 2 of 4 checks fail/);
+    expect(io.lines[io.lines.length - 1]).toMatch(/^verify: 2 of 5 checks fail/);
   });
 });
 

@@ -8,7 +8,7 @@
  *   C: EPSV 2        S: 522 ...                                           IPv6 asked on IPv4
  *   C: EPSV ALL      S: 200 ...     then PASV gets 503: the client promised EPSV only
  *
- * The ranges are chosen at random in 40000-59000 from a seed that failure messages print
+ * The ranges are chosen at random (below the ephemeral ports, see freeRange) from a seed that failure messages print
  * (STAGE_SEED=<n> reruns with the same ports).
  *
  * Run against your starter:  FTP_TARGET=lessons/02-passive-ports npx vitest run test/lessons/02-passive-ports.test.ts

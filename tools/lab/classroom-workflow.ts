@@ -3,14 +3,16 @@
 //
 //   npx tsx tools/lab/classroom-workflow.ts          rewrites .github/workflows/classroom.yml
 //
-// One education/autograding-command-grader step per lesson (id lesson-N): it runs
-// `npm run grade -- --lesson N` and awards the lesson's points when the command exits 0, that
-// is when every stage test of lessons 1..N passes against lessons/NN-slug. Then
-// education/autograding-grading-reporter adds them up and reports to Classroom.
-// Inputs as documented in those actions' READMEs and action.yml: test-name, setup-command,
-// command, timeout (minutes), max-score; the reporter takes `runners` (the step ids) and one
-// env variable `<ID>_RESULTS` per runner with that step's `result` output. The reporter looks
-// for the check run of a job named `run-autograding-tests`, which needs `checks: write`.
+// One push costs one `npm ci` and ONE test run: `npm run grade -- --out .lab/grade` grades every
+// lesson against its own lessons/NN-slug/src and writes .lab/grade/lesson-N/results.json. A step
+// (id `results`) hands each file, base64-encoded, to classroom-resources/autograding-grading-reporter
+// as the output `lesson-N`, exactly what a runner action's `result` output is (the command grader:
+// core.setOutput('result', btoa(JSON.stringify(result)))). The reporter reads
+// process.env[`${runner.toUpperCase()}_RESULTS`], base64-decodes it, and sends Classroom the sum
+// of every test's `score` over the sum of each runner's `max_score` (src/notify-classroom.js):
+// so each test's share reaches Classroom, and a half-done lesson gets partial credit.
+// The reporter finds the check run of the job `run-autograding-tests`, which needs `checks: write`.
+// test/lab/workflow.test.ts checks this file and our results.json against that contract.
 
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -19,19 +21,29 @@ import { loadManifest, REPO_ROOT, type Lesson } from "../curriculum/manifest.ts"
 
 export const WORKFLOW_FILE = ".github/workflows/classroom.yml";
 
-/** Minutes for `npm run grade -- --lesson N`: the time limits of lessons 1..N, plus a minute to start. */
-export function stepTimeoutMinutes(lessons: readonly Lesson[], lesson: Lesson): number {
-  const seconds = lessons.filter((l) => l.id <= lesson.id).reduce((sum, l) => sum + l.timeoutSec, 30);
-  return Math.ceil(seconds / 60) + 1;
+/** Minutes for the one grading run: every lesson's time limit, plus a few to start and retry. */
+export function gradeTimeoutMinutes(lessons: readonly Lesson[]): number {
+  const seconds = lessons.reduce((sum, l) => sum + l.timeoutSec, 60);
+  return Math.ceil(seconds / 60) + 2;
 }
 
-const quote = (text: string) => JSON.stringify(text);
+export const GRADE_DIR = ".lab/grade";
+export const runnerId = (lesson: Lesson) => `lesson${lesson.id}`;
+
+/** The result a lesson's runner reports when the grader wrote nothing for it (it crashed, or timed out). */
+export function missingResult(lesson: Lesson): string {
+  return JSON.stringify({
+    version: 1,
+    status: "error",
+    max_score: lesson.points,
+    tests: [{ name: `lesson ${lesson.id}: not graded`, status: "error", score: 0, message: "the grader wrote no results for this lesson: see the log of the step Grade every lesson", test_code: "", filename: "", line_no: 0, duration: 0 }],
+  });
+}
 
 export function renderWorkflow(lessons: readonly Lesson[]): string {
-  const ids = lessons.map((l) => `lesson-${l.id}`);
   const lines = [
-    "# GitHub Classroom autograding for ftp-lab: one step per lesson, worth the lesson's points",
-    "# when every stage test of lessons 1..N passes against the learner's lessons/NN-slug/src.",
+    "# GitHub Classroom autograding for ftp-lab: one test run grades every lesson against the",
+    "# learner's lessons/NN-slug/src; each test's share of its lesson's points reaches Classroom.",
     "# Written from lessons/manifest.json by tools/lab/classroom-workflow.ts: do not edit by hand,",
     "# run `npx tsx tools/lab/classroom-workflow.ts` instead. See docs/teachers.md.",
     "name: Autograding Tests",
@@ -58,37 +70,41 @@ export function renderWorkflow(lessons: readonly Lesson[]): string {
     "        run: npm ci --no-audit --no-fund",
     "      - name: Install the FTP clients the stage tests drive (curl is already there)",
     "        run: sudo apt-get update -qq && sudo apt-get install -y -qq lftp",
-  ];
-  for (const lesson of lessons) {
-    const name = `Lesson ${lesson.id}: ${lesson.title}`;
-    lines.push(
-      `      - name: ${quote(name)}`,
-      `        id: lesson-${lesson.id}`,
-      "        uses: education/autograding-command-grader@v1",
-      "        with:",
-      `          test-name: ${quote(name)}`,
-      `          command: npm run grade -- --lesson ${lesson.id} --out .lab/grade-${lesson.id}`,
-      `          timeout: ${stepTimeoutMinutes(lessons, lesson)}`,
-      `          max-score: ${lesson.points}`,
-    );
-  }
-  lines.push(
-    "      - name: Keep each lesson's results.json and junit.xml",
+    // Exit 1 (a test fails) is a grade, not a broken step: the reporter still runs (always()).
+    "      - name: Grade every lesson (one test run)",
+    "        id: grade",
+    // Results left from anything but this run (a learner could commit some) are removed first.
+    `        run: rm -rf ${GRADE_DIR} && npm run grade -- --out ${GRADE_DIR}`,
+    `        timeout-minutes: ${gradeTimeoutMinutes(lessons)}`,
+    "      - name: Hand each lesson's results.json to the reporter",
+    "        id: results",
+    "        if: always()",
+    "        shell: bash",
+    "        run: |",
+    ...lessons.flatMap((l) => {
+      const file = `${GRADE_DIR}/lesson-${l.id}/results.json`;
+      return [
+        `          [ -f ${file} ] || { mkdir -p ${GRADE_DIR}/lesson-${l.id} && echo '${missingResult(l)}' > ${file}; }`,
+        `          echo "${runnerId(l)}=$(base64 -w0 ${file})" >> "$GITHUB_OUTPUT"`,
+      ];
+    }),
+    "      - name: Keep the results.json and junit.xml files",
     "        if: always()",
     "        uses: actions/upload-artifact@v4",
     "        with:",
     "          name: grade-reports",
-    "          path: .lab/grade-*/",
+    `          path: ${GRADE_DIR}/`,
     "          if-no-files-found: ignore",
     // .lab/ starts with a dot: upload-artifact@v4 leaves such paths out unless told otherwise.
     "          include-hidden-files: true",
     "      - name: Autograding Reporter",
-    "        uses: education/autograding-grading-reporter@v1",
+    "        if: always()",
+    "        uses: classroom-resources/autograding-grading-reporter@v1",
     "        env:",
-    ...ids.map((id) => `          ${id.toUpperCase()}_RESULTS: "\${{steps.${id}.outputs.result}}"`),
+    ...lessons.map((l) => `          ${runnerId(l).toUpperCase()}_RESULTS: "\${{steps.results.outputs.${runnerId(l)}}}"`),
     "        with:",
-    `          runners: ${ids.join(",")}`,
-  );
+    `          runners: ${lessons.map(runnerId).join(",")}`,
+  ];
   return `${lines.join("\n")}\n`;
 }
 

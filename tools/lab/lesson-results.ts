@@ -85,6 +85,8 @@ export function environmentLines(results: readonly LessonResult[], again: string
   return [
     `Not tested on this machine (a tool is missing; this is not about your code):`,
     ...[...byTool].map(([tool, n]) => `  ${tool}: ${n} test${n === 1 ? "" : "s"}`),
-    `Install ${byTool.size === 1 && packages.length === 1 ? "it" : "them"} (sudo apt-get install ${packages.join(" ")}) and run \`${again}\` again. Meanwhile these tests count neither for nor against you.`,
+    packages.length > 0
+      ? `Install ${byTool.size === 1 && packages.length === 1 ? "it" : "them"} (sudo apt-get install ${packages.join(" ")}) and run \`${again}\` again. Meanwhile these tests count neither for nor against you.`
+      : `Fix that and run \`${again}\` again. Meanwhile these tests count neither for nor against you.`,
   ];
 }

@@ -5,11 +5,13 @@
 //   npm run hint -- N [--all]                    the next hint for lesson N (--all: those you read)
 //   npm run progress                             your lessons, results, hints and points
 //   npm run reset -- N [--yes]                   put lessons/NN-slug/src back as the course gave it
-//   npm run grade -- --lesson N [--target lessons|solutions|final] [--out DIR]
+//   npm run grade -- [--lesson N] [--target lessons|solutions|final] [--out DIR]
 //   npm run verify                               (maintainers) is the course sound?
+//   npx tsx tools/lab/main.ts pin                (maintainers) rewrite tools/lab/graded-manifest.json
 //
 // package.json maps each script to `tsx tools/lab/main.ts <command>`. Errors are one line on
-// stderr ("lesson: no lesson 9: ..."), exit code 2; a failing test or check exits with 1.
+// stderr ("lesson: no lesson 9: ..."), exit code 2; a failing test or check exits with 1;
+// grade also exits 3 (a graded file was changed) and 4 (environment error: rerun).
 
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -17,6 +19,7 @@ import { Command, CommanderError } from "commander";
 import { gradeCommand } from "./commands/grade.ts";
 import { hintCommand } from "./commands/hint.ts";
 import { lessonCommand } from "./commands/lesson.ts";
+import { pinCommand } from "./commands/pin.ts";
 import { progressCommand } from "./commands/progress.ts";
 import { resetCommand } from "./commands/reset.ts";
 import { serveCommand } from "./commands/serve.ts";
@@ -30,7 +33,7 @@ type Action = (course: Course, command: Command) => Promise<number> | number;
 /** Runs the lab with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io = terminalIo()): Promise<number> {
   let exitCode = 0;
-  const names = ["lesson", "serve", "hint", "progress", "reset", "grade", "verify"];
+  const names = ["lesson", "serve", "hint", "progress", "reset", "grade", "verify", "pin"];
   let commandName = argv.find((a) => names.includes(a)) ?? "lab";
   const program = new Command("npm run")
     .description("ftp-lab: learn to build an FTP server, lesson by lesson")
@@ -90,8 +93,8 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
     "grade",
     (c) =>
       c
-        .description("grade lessons 1..N against one stage; write results.json (GitHub Classroom) and junit.xml")
-        .option("--lesson <N>", "grade lessons 1..N")
+        .description("grade every lesson against its own stage (or lessons 1..N against lesson N's); write results.json (GitHub Classroom) and junit.xml")
+        .option("--lesson <N>", "grade lessons 1..N against lesson N's stage (default: every lesson, each against its own)")
         .option("--target <kind>", "lessons (the learner's folder of lesson N), solutions or final", "lessons")
         .option("--out <dir>", "where to write results.json and junit.xml (default .lab/grade)"),
     (course, c) => gradeCommand(c.opts(), course, io),
@@ -105,6 +108,15 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
         .option("--workers <n>", "test files run at once within a stage", "2")
         .option("--no-tests", "skip the stage test runs"),
     (course, c) => verifyCommand(c.opts(), course, io),
+  );
+
+  define(
+    "pin",
+    (c) =>
+      c
+        .description("maintainers: pin the graded files and each lesson's tests in tools/lab/graded-manifest.json")
+        .option("--hashes-only", "only refresh the files' hashes (no test run; the test lists are kept)"),
+    (course, c) => pinCommand(c.opts(), course, io),
   );
 
   try {

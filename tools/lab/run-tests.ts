@@ -27,6 +27,8 @@ export interface RunRequest {
   files: readonly string[];
   /** FTP_TARGET for the tests: "lessons/03-masquerade", "solutions/03-masquerade" or "final". */
   target: string;
+  /** Per test file, another target than `target` (one run testing each lesson against its own stage). */
+  targets?: Record<string, string>;
   /** The whole run is stopped after this long. */
   timeoutMs: number;
   /** Test files run at once (default 3). */
@@ -48,7 +50,7 @@ function childEnv(request: RunRequest, reportFile: string): NodeJS.ProcessEnv {
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^(VITEST|TINYPOOL|FTP_TARGET$|LAB_)/.test(key)) env[key] = value;
   }
-  return { ...env, FTP_TARGET: request.target, LAB_REPORT_FILE: reportFile, LAB_WORKERS: String(request.workers ?? 3), FORCE_COLOR: "0" };
+  return { ...env, FTP_TARGET: request.target, LAB_REPORT_FILE: reportFile, LAB_WORKERS: String(request.workers ?? 3), LAB_TARGETS: JSON.stringify(request.targets ?? {}), FORCE_COLOR: "0" };
 }
 
 export async function runStageTests(request: RunRequest): Promise<TestRun> {

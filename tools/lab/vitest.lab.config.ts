@@ -12,6 +12,8 @@ export default defineConfig({
   test: {
     include: ["test/lessons/*.test.ts"],
     reporters: [fileURLToPath(new URL("./vitest-reporter.ts", import.meta.url))],
+    // LAB_TARGETS: each test file against its own stage (vitest-target.ts).
+    setupFiles: [fileURLToPath(new URL("./vitest-target.ts", import.meta.url))],
     includeTaskLocation: true,
     testTimeout: 30_000,
     hookTimeout: 30_000,

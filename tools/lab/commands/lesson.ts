@@ -30,6 +30,8 @@ import { parseHints } from "../hints.ts";
 import { LabError } from "../lab-error.ts";
 import { MARK, plural, type Io } from "../io.ts";
 import { allPass, byLesson, countLine, countResults, environmentLines, type LessonResult } from "../lesson-results.ts";
+import { gradeRun } from "../graded-tests.ts";
+import { readPinned } from "../pinned.ts";
 import { lessonProgress, readProgress, updateLesson, type LessonStatus } from "../progress.ts";
 import { runStageTests } from "../run-tests.ts";
 import { displayName, type TestOutcome } from "../test-results.ts";
@@ -72,13 +74,15 @@ export async function lessonCommand(arg: string | undefined, course: Course, io:
   io.out("");
 
   const passed = allPass(results, run);
-  const ownCounts = countResults([mine]);
+  // Progress counts what the grader pays for: the lesson's requirement tests that earn points
+  // (a guard, which the untouched starter already passes, earns none).
+  const requirements = gradeRun([mine], [], readPinned(course)?.lessons ?? {}).filter((t) => t.kind === "requirement");
   updateLesson(course.root, lesson.id, (entry) => ({
     ...entry,
     status: (passed ? "passed" : "failing") satisfies LessonStatus,
     lastRun: new Date().toISOString(),
-    passed: ownCounts.passed,
-    total: ownCounts.passed + ownCounts.failed,
+    passed: requirements.filter((t) => t.score > 0).length,
+    total: requirements.length,
   }));
 
   if (passed) {

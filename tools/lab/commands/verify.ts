@@ -24,6 +24,7 @@ import { checkExcerpts } from "../excerpts.ts";
 import { MARK, type Io } from "../io.ts";
 import { LabError } from "../lab-error.ts";
 import { byLesson, missingTools } from "../lesson-results.ts";
+import { PINNED_MANIFEST, readPinned, staleEntries } from "../pinned.ts";
 import { runStageTests } from "../run-tests.ts";
 import { judge, planStageChecks, type StageCheck, type Verdict } from "../stage-checks.ts";
 
@@ -50,6 +51,7 @@ export async function verifyCommand(options: VerifyOptions, course: Course, io: 
 
   report(await genCheck(course));
   report(checkTestFiles(course));
+  report(checkPinned(course));
 
   // The type-check and the stage runs share the --jobs slots.
   const tasks: Array<() => Promise<Verdict>> = [() => typeCheck(course)];
@@ -84,6 +86,16 @@ function checkTestFiles(course: Course): Verdict {
   const missing = course.lessons.filter((l) => !exists(course, stageTestFile(l))).map(stageTestFile);
   if (missing.length === 0) return { ok: true, lines: [`stage tests: test/lessons has a test file for each of the ${course.lessons.length} lessons`] };
   return { ok: false, lines: [`stage tests: ${missing.length} missing (the checks below run without them):`, ...missing] };
+}
+
+/** The graded files' hashes and test lists (pinned.ts) must match what grading runs today. */
+function checkPinned(course: Course): Verdict {
+  const manifest = readPinned(course);
+  if (!manifest) return { ok: false, lines: [`pinned: ${PINNED_MANIFEST} is missing (npx tsx tools/lab/main.ts pin)`] };
+  const stale = staleEntries(course, manifest);
+  const unknown = course.lessons.filter((l) => exists(course, stageTestFile(l)) && !manifest.lessons[String(l.id)]).map((l) => `lesson ${l.id} has no test list`);
+  if (stale.length === 0 && unknown.length === 0) return { ok: true, lines: [`pinned: ${Object.keys(manifest.files).length} graded files match ${PINNED_MANIFEST}`] };
+  return { ok: false, lines: [`pinned: ${PINNED_MANIFEST} is stale (npx tsx tools/lab/main.ts pin; --hashes-only when no stage test was added, removed or renamed):`, ...[...stale, ...unknown].slice(0, 10)] };
 }
 
 async function runCheck(course: Course, check: StageCheck, workers: number): Promise<Verdict> {

@@ -1,0 +1,69 @@
+// `npx tsx tools/lab/main.ts pin` (maintainers): writes tools/lab/graded-manifest.json, the
+// pinned copy of what grading depends on (pinned.ts): the SHA-256 of every graded file, and per
+// lesson its requirement tests and its guards. Two test runs: every stage test against final
+// (which must pass them all: that is the list of tests), then each lesson's tests against its
+// own untouched starter (what passes there is a guard).
+//
+//   $ npx tsx tools/lab/main.ts pin
+//   final: 120 tests of lessons 1-7 pass
+//   lesson 1: 7 requirements, 4 guards (pass on the untouched starter)
+//   ...
+//   Wrote tools/lab/graded-manifest.json (52 files pinned)
+//
+// `pin --hashes-only` rewrites only the hashes (seconds, no test run), for changes to pinned
+// files that add, remove or rename no stage test.
+
+import { exists, stageTestFile, type Course } from "../course.ts";
+import type { Io } from "../io.ts";
+import { LabError } from "../lab-error.ts";
+import { byLesson } from "../lesson-results.ts";
+import { hashPinned, PINNED_MANIFEST, readPinned, testKey, writePinned, type LessonTests } from "../pinned.ts";
+import { runStageTests } from "../run-tests.ts";
+
+export async function pinCommand(options: { hashesOnly?: boolean }, course: Course, io: Io): Promise<number> {
+  if (options.hashesOnly) {
+    // Only the hashes: for a change that cannot alter which tests there are or what the
+    // starters pass (a comment, the lab's own code). The lists are kept as they are.
+    const old = readPinned(course);
+    if (!old) throw new LabError(`${PINNED_MANIFEST} does not exist yet: run pin without --hashes-only`);
+    const hashes = hashPinned(course);
+    writePinned(course, { ...old, files: hashes });
+    io.out(`Wrote ${PINNED_MANIFEST} (${Object.keys(hashes).length} files pinned; test lists kept)`);
+    return 0;
+  }
+  const lessons = course.lessons.filter((l) => exists(course, stageTestFile(l)));
+  const files = lessons.map(stageTestFile);
+  const timeoutMs = 60_000 + lessons.reduce((sum, l) => sum + l.timeoutSec * 1000, 0);
+
+  const finalRun = await runStageTests({ root: course.root, files, target: "final", timeoutMs, workers: 2 });
+  const onFinal = byLesson(finalRun, lessons);
+  const broken = onFinal.flatMap((r) => [...r.problems, ...r.tests.filter((t) => t.state !== "pass" && !t.missingTool).map((t) => `${testKey(t.suites, t.name)}: ${t.state}`)].map((p) => `lesson ${r.lesson.id}: ${p.split("\n")[0]}`));
+  if (finalRun.problem || broken.length > 0) {
+    throw new LabError(`final must pass every stage test before they are pinned:\n${[finalRun.problem, ...broken].filter(Boolean).slice(0, 10).join("\n")}`, 1);
+  }
+  const total = onFinal.reduce((sum, r) => sum + r.tests.length, 0);
+  io.out(`final: ${total} tests of lessons ${lessons[0]?.id}-${lessons[lessons.length - 1]?.id} ran`);
+
+  const targets = Object.fromEntries(lessons.map((l) => [stageTestFile(l), l.dir]));
+  const starterRun = await runStageTests({ root: course.root, files, target: "final", targets, timeoutMs, workers: 2 });
+  if (starterRun.problem) throw new LabError(`the starters' run failed: ${starterRun.problem.split("\n")[0]}`, 1);
+  const onStarters = byLesson(starterRun, lessons);
+
+  const pinnedLessons: Record<string, LessonTests> = {};
+  for (const result of onFinal) {
+    const starter = onStarters.find((r) => r.lesson.id === result.lesson.id);
+    const passOnStarter = new Set((starter?.tests ?? []).filter((t) => t.state === "pass").map((t) => testKey(t.suites, t.name)));
+    const keys = result.tests.map((t) => testKey(t.suites, t.name));
+    const duplicate = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (duplicate) throw new LabError(`lesson ${result.lesson.id}: two tests are named ${JSON.stringify(duplicate)}: give each its own name`, 1);
+    const guards = keys.filter((k) => passOnStarter.has(k));
+    const requirements = keys.filter((k) => !passOnStarter.has(k));
+    if (requirements.length === 0) throw new LabError(`lesson ${result.lesson.id}: its untouched starter passes every test: nothing to grade`, 1);
+    pinnedLessons[String(result.lesson.id)] = { requirements, guards };
+    io.out(`lesson ${result.lesson.id}: ${requirements.length} requirements, ${guards.length} guards (pass on the untouched starter)`);
+  }
+  const hashes = hashPinned(course);
+  writePinned(course, { version: 1, files: hashes, lessons: pinnedLessons });
+  io.out(`Wrote ${PINNED_MANIFEST} (${Object.keys(hashes).length} files pinned)`);
+  return 0;
+}
