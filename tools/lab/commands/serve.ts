@@ -58,6 +58,8 @@ export async function serveCommand(arg: string, options: ServeOptions, course: C
     accounts = accountFlags(folders, flags);
     // -d is anonymous's folder when anonymous comes from --anonymous (or is the only account).
     if (choices.directory && accounts.anonymous && (flags.anonymous || !flags.user)) accounts = { ...accounts, anonymous: choices.directory };
+    // The learner's own -d replaces the lab's (the server refuses a flag given twice).
+    if (choices.directory) accounts = { ...accounts, flags: withoutDirectory(accounts.flags) };
     const rerun = `npm run serve -- ${lesson.id} --fresh`;
     folderNote = folders.kept
       ? `Uploads from earlier runs are kept in ${SERVE_DIR} (public/, learner/); \`${rerun}\` starts from a fresh copy of final/demo.`
@@ -110,4 +112,14 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!/^\d{1,5}$/.test(text) || port > 65535) throw new LabError(`--port ${JSON.stringify(text)}: give a port number 0-65535 (0 picks a free one)`);
   return port;
+}
+
+/** The flags without their "-d DIR" pair. */
+function withoutDirectory(flags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    if (flags[i] === "-d") i++;
+    else out.push(flags[i]!);
+  }
+  return out;
 }
