@@ -15,12 +15,10 @@
 import { once } from "node:events";
 import type { OnReadOpts, Socket } from "node:net";
 import type { Account } from "./auth/authorizer.ts";
-import type { PermLetter } from "./auth/permissions.ts";
 import type { CommandSpec } from "./commands/spec.ts";
 import type { DataChannel } from "./data/channel.ts";
 import { plainIp } from "./data/address.ts";
-import { Jail, type ResolveMode } from "./fs/jail.ts";
-import { resolveVirtual } from "./fs/virtual-path.ts";
+import type { Jail } from "./fs/jail.ts";
 import type { Fields, Level } from "./log.ts";
 import type { ServerOptions } from "./options.ts";
 import type { Storage } from "./storage/storage.ts";
@@ -100,7 +98,6 @@ export class Session {
   /** When the session last became idle (nothing queued, nothing running); null while it works. */
   private idleSince: number | null = null;
   private finalReplies = 0;
-  private current: CommandSpec | null = null;
 
   constructor(
     private readonly host: SessionHost,
@@ -341,15 +338,11 @@ export class Session {
       if (spec.auth && !this.account) throw new FtpError(530, "Log in with USER and PASS first.");
       if (spec.arg === "required" && arg.trim() === "") throw new FtpError(501, `Missing argument. ${spec.help}`);
       if (spec.arg === "none" && arg.trim() !== "") throw new FtpError(501, `${spec.name} takes no argument.`);
-      // Urgent commands run beside a transfer command; they must not change its context.
-      if (!spec.urgent) this.current = spec;
       await spec.handler(this, arg);
     } catch (err) {
       if (isUnexpected(err)) this.log("error", "command failed", { command: verb, error: String(err) });
       const reply = toFtpError(err);
       this.reply(reply.code, reply.message);
-    } finally {
-      if (!spec?.urgent) this.current = null;
     }
     if (this.finalReplies === before && !this.closed) {
       // A handler that forgot to answer is a bug; the client must still get its reply.
@@ -359,19 +352,6 @@ export class Session {
   }
 
   // ---- paths -----------------------------------------------------------------------------
-
-  /**
-   * Turns a path argument into the real path on disk, inside the user's home, after checking
-   * the permission the current command needs (or `perm`). Throws an FtpError (550) otherwise.
-   */
-  async resolve(arg: string, mode: ResolveMode = "follow", perm?: PermLetter): Promise<{ vpath: string; real: string }> {
-    const account = this.requireAccount();
-    const vpath = resolveVirtual(this.cwd, arg);
-    const letter = perm ?? this.current?.perm;
-    if (letter && !account.perms.allows(letter, vpath)) throw new FtpError(550, "Permission denied.");
-    const real = await this.jail!.resolve(vpath, mode);
-    return { vpath, real };
-  }
 
   requireAccount(): Account {
     if (!this.account || !this.jail) throw new FtpError(530, "Log in with USER and PASS first.");

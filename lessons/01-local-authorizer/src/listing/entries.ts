@@ -157,10 +157,3 @@ async function linkStats(path: Buffer | string, linkStat: Stats, jail: Jail): Pr
   if (target && jail.contains(target)) return stat(path).catch(() => linkStat);
   return linkStat;
 }
-
-export async function entryStats(path: Buffer | string, jail: Jail): Promise<Stats | null> {
-  const bytes = typeof path === "string" ? encodeName(path) : path;
-  const [st] = await lstatAll([bytes]);
-  if (!st) return null;
-  return st.isSymbolicLink() ? linkStats(bytes, st, jail) : st;
-}

@@ -1,6 +1,8 @@
-// A command's path argument, checked and held open (see path-handle.ts): the same steps as
-// Session.resolve() (virtual path, permission, jail), but the result is a handle to act on.
-// The caller closes it (try/finally), after the transfer when there is one.
+// A command's path argument: made a virtual path from the current folder (never touching the
+// disk), with the command's permission letter checked on it. checkedPath() hands it to
+// s.storage; openPath() also walks it in the jail and holds it open (see path-handle.ts), for
+// the uploads, which do not go through the storage yet. The caller closes a handle
+// (try/finally), after the transfer when there is one.
 
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
