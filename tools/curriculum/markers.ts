@@ -125,7 +125,9 @@ export function parseMarkers(text: string, options: ParseOptions = {}): MarkedFi
       if (current?.stub) fail(number, `a block cannot open inside the stub of '${current.name}' (a stub is shown in one starter only)`);
       const header = parseHeader(opener[1] ?? "", number, fail);
       checkLesson(header.from, number, lessonIds, fail);
-      if (header.from === 0 && header.until === null) fail(number, `'//> 0 ${header.name}' is just skeleton code: leave it unmarked (0 only starts a range, '//> 0-M name', for code lesson M replaces)`);
+      // With a lesson 0 in the manifest, "//> 0 name" is lesson 0's code (the unmarked code is
+      // then the kit the learner starts from); without one, 0 is the skeleton and only starts a range.
+      if (header.from === 0 && header.until === null && !lessonIds?.has(0)) fail(number, `'//> 0 ${header.name}' is just skeleton code: leave it unmarked (0 only starts a range, '//> 0-M name', for code lesson M replaces)`);
       if (header.until !== null && header.until !== Number.POSITIVE_INFINITY) checkLesson(header.until, number, lessonIds, fail);
       if (current) checkNesting(header, current, number, fail);
       const earlier = blocks.get(header.name) ?? stack.find((b) => b.name === header.name);

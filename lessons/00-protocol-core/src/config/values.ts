@@ -1,0 +1,110 @@
+// Schemas for the kinds of values a setting can hold. Each one takes the text an operator
+// wrote (in ftpd.ini or on the command line) and returns the value, or fails with a message
+// that says what a good value looks like:
+//
+//   "300K"          -> 307200 (bytes per second)
+//   "60000-60100"   -> { from: 60000, to: 60100 }
+//   "192.168.0.0/16=192.168.1.10" -> [{ network: "192.168.0.0/16", address: "192.168.1.10" }]
+
+import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
+import { z } from "zod";
+import { ALL_PERMS, unknownPermLetters } from "../auth/permissions.ts";
+import { parsePortRange } from "../data/address.ts";
+
+const text = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v).trim());
+
+export const stringValue = text;
+
+export const boolValue = text.pipe(
+  z
+    .string()
+    .toLowerCase()
+    .refine((v) => ["true", "false", "yes", "no", "on", "off", "1", "0"].includes(v), "expected true or false")
+    .transform((v) => ["true", "yes", "on", "1"].includes(v)),
+);
+
+export function intValue(min: number, max: number) {
+  return text.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, `expected a whole number from ${min} to ${max}`),
+  );
+}
+
+/** Node's timers hold at most 2^31-1 ms (24.8 days); longer ones would fire at once. */
+const MAX_SECONDS = 2_000_000;
+
+export const secondsValue = text.pipe(
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, "expected a number of seconds, e.g. 30 or 0.5")
+    .transform(Number)
+    .refine((n) => n <= MAX_SECONDS, `expected at most ${MAX_SECONDS} seconds (about 23 days)`),
+);
+
+const UNITS = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 } as const;
+
+/** A number of bytes with a binary unit: "300K" -> 307200, "2M" -> 2097152, "0" -> 0. */
+function bytesValue(message: string) {
+  return text.pipe(
+    z
+      .string()
+      .toUpperCase()
+      .regex(/^\d+(\.\d+)?\s*[KMGT]?B?$/, message)
+      .transform((v) => {
+        const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)/.exec(v)!;
+        return Math.round(Number(m[1]) * UNITS[m[2] as keyof typeof UNITS]);
+      }),
+  );
+}
+
+/** Bytes per second: 0 (no limit), 1024, 300K, 2M (K and M are binary: 1024, 1048576). */
+export const rateValue = bytesValue("expected bytes per second like 300K, 2M or 0 for no limit");
+
+export const ipValue = text.refine((v) => isIP(v) !== 0, "expected an IP address, e.g. 127.0.0.1, 0.0.0.0 or ::");
+
+export const ipv4Value = text.refine((v) => isIP(v) === 4, "expected an IPv4 address, e.g. 203.0.113.7 (PASV replies carry IPv4 only)");
+
+export const portRangeValue = text.transform((v, ctx) => {
+  try {
+    return parsePortRange(v);
+  } catch (err) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const permsValue = text.refine((v) => v.length > 0 && unknownPermLetters(v).length === 0, {
+  message: `expected permission letters from ${ALL_PERMS}`,
+});
+
+export const levelValue = text.pipe(z.enum(["error", "warn", "info", "verbose", "debug"], { message: "expected one of error, warn, info, verbose, debug" }));
+
+
+export interface MasqueradeRule {
+  network: string;
+  address: string;
+}
+
+/** "192.168.0.0/16=192.168.1.10, 10.0.0.0/8=10.0.0.2": clients in a network see its address. */
+export const masqueradeMapValue = text.transform((v, ctx) => {
+  const rules: MasqueradeRule[] = [];
+  for (const part of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [network = "", address = ""] = part.split("=").map((p) => p.trim());
+    let ok = isIP(address) === 4;
+    try {
+      ipaddr.parseCIDR(network);
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${part}" should be NETWORK/BITS=IPv4, e.g. 192.168.0.0/16=192.168.1.10` });
+      return z.NEVER;
+    }
+    rules.push({ network, address });
+  }
+  return rules;
+});

@@ -1,0 +1,31 @@
+// Which address to announce in a 227 reply. Behind a router that forwards ports, clients on
+// the internet must be told the router's public address, while clients on the LAN must be
+// told the LAN address (they may not reach the public one from inside):
+//
+//   masquerade_map = 192.168.1.0/24=192.168.1.10     client 192.168.1.33 -> 192.168.1.10
+//   masquerade_address = 203.0.113.7                 client 198.51.100.9 -> 203.0.113.7
+//   (neither)                                        the address the client connected to
+
+import ipaddr from "ipaddr.js";
+import type { MasqueradeRule } from "../config/values.ts";
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+const parsed = new WeakMap<MasqueradeRule, Cidr>();
+
+function cidrOf(rule: MasqueradeRule): Cidr {
+  let cidr = parsed.get(rule);
+  if (!cidr) {
+    cidr = ipaddr.parseCIDR(rule.network);
+    parsed.set(rule, cidr);
+  }
+  return cidr;
+}
+
+/**
+ *   passiveAddress("192.168.1.33", "192.168.1.10", [{ network: "192.168.1.0/24", address: "192.168.1.10" }], "203.0.113.7")
+ *     -> "192.168.1.10"   (a LAN client: the map's address)
+ *   passiveAddress("198.51.100.9", "192.168.1.10", same rules, "203.0.113.7")  -> "203.0.113.7"
+ *   passiveAddress("127.0.0.1", "127.0.0.1", [], undefined)                   -> "127.0.0.1"
+ */
+export function passiveAddress(clientIp: string, localIp: string, rules: readonly MasqueradeRule[], masquerade?: string): string {
+}

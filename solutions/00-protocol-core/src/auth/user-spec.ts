@@ -1,0 +1,34 @@
+// One user on the command line, in the users file's order of fields, joined by colons:
+//
+//   --user anna:s3cret:elradfmwMT:/srv/ftp/anna     -> anna, password s3cret, every permission
+//   --user guest:guest:elr:./pub                    -> read-only, home relative to the current folder
+//
+// The home comes last so that it may itself contain colons. Handy for tests and quick
+// setups; a users file (--users) is the better home for more than a couple of users, because
+// a password on the command line is visible to other users of the machine (ps).
+
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { ALL_PERMS, unknownPermLetters } from "./permissions.ts";
+
+export interface UserSpec {
+  name: string;
+  password: string;
+  perms: string;
+  home: string;
+}
+
+/** Parses one --user value; throws an Error whose message says what to write instead. */
+export function parseUserSpec(text: string): UserSpec {
+  const example = "write --user NAME:PASSWORD:PERMS:HOME, e.g. --user anna:s3cret:elradfmwMT:/srv/ftp/anna";
+  const m = /^([^:\s]+):([^:]*):([^:]*):(.+)$/.exec(text);
+  if (!m) throw new Error(`--user ${JSON.stringify(text)}: expected 4 fields separated by ':'; ${example}`);
+  const [, name, password, perms, home] = m as unknown as [string, string, string, string, string];
+  const bad = unknownPermLetters(perms);
+  if (bad.length) throw new Error(`--user ${name}: unknown permission letter(s) "${bad.join("")}"; use letters from ${ALL_PERMS}`);
+  const absolute = resolve(home);
+  if (!(existsSync(absolute) && statSync(absolute).isDirectory())) {
+    throw new Error(`--user ${name}: home folder ${absolute} does not exist or is not a folder; create it, or fix the path`);
+  }
+  return { name, password, perms, home: absolute };
+}
