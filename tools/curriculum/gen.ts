@@ -1,9 +1,9 @@
-// `npm run gen`: project final/src into solutions/NN-slug/src and lessons/NN-slug/src.
+// `npm run gen`: project final/src into solutions/NN-slug/src and the kit into workspace/src.
 //
-//   npm run gen                    write every stage (learners' edited starters are left alone)
+//   npm run gen                    write every stage (a workspace the learner edited is left alone)
 //   npm run gen -- --check         write nothing; list differences; exit 1 when stale
 //   npm run gen -- --out DIR       the same, under DIR instead of the repository
-//   npm run gen -- --force         overwrite starters even where a learner edited them
+//   npm run gen -- --force         overwrite the workspace even where a learner edited it
 //
 // It also fills the generated regions of lessons/*/README.md and docs/*.md (code excerpts and
 // recorded sequence diagrams, tools/docs/excerpts.ts), and --check verifies them.
@@ -18,13 +18,15 @@ import { updateDocs, type DocsReport } from "../docs/excerpts.ts";
 const USAGE = `usage: npm run gen [-- --check] [--out DIR] [--force]
 
 Projects final/src (with its lesson markers, see docs/curriculum.md) into
-solutions/NN-slug/src (solution NN) and lessons/NN-slug/src (starter NN), and
-fills the excerpts and diagrams of lessons/*/README.md and docs/*.md.
+solutions/NN-slug/src (solution NN) and workspace/src (the kit: what the
+learner starts from), deletes the old per-lesson starters lessons/NN-slug/src,
+and fills the excerpts and diagrams of lessons/*/README.md and docs/*.md.
 
   --check     write nothing; print each stale, missing or extra file (and README
               region); exit 1 if any
-  --out DIR   use DIR instead of the repository as the root of solutions/ and lessons/
-  --force     overwrite starters even where a learner's edits would be lost
+  --out DIR   use DIR instead of the repository as the root of solutions/, workspace/
+              and lessons/
+  --force     overwrite workspace/src even where a learner's edits would be lost
   --help      this text`;
 
 export interface GenContext {
@@ -150,6 +152,14 @@ function reportWrite(reports: readonly TargetReport[], out: (l: string) => void,
   }
   const refused = reports.filter((r) => r.refused !== null);
   for (const r of refused) {
+    if (r.obsolete) {
+      err(
+        `${r.dir}: NOT removed: the course has no per-lesson starters any more (your server lives in workspace/src), but these files have edits that gen did not write:\n` +
+          (r.refused ?? []).map((f) => `    ${f}`).join("\n") +
+          `\n  Move your work into workspace/src, or run \`npm run gen -- --force\` to delete them.`,
+      );
+      continue;
+    }
     err(
       `${r.dir}: NOT regenerated: these files have edits that gen did not write, and would be lost:\n` +
         (r.refused ?? []).map((f) => `    ${f}`).join("\n") +

@@ -1,12 +1,15 @@
-// The generator's core, without the CLI: project final/src into every lesson's solution and
-// starter folders, compare those folders with a fresh projection (--check), or write them.
+// The generator's core, without the CLI: project final/src into every lesson's solution
+// folder and into the learner's workspace (the kit), compare those folders with a fresh
+// projection (--check), or write them.
 //
-// Learners edit lessons/NN-slug/src, in the same working tree the generator writes. So the
-// generator records what it last wrote there (lessons/NN-slug/.gen-hashes.json), and a file
-// that matches neither that record nor the fresh projection is the learner's work: that
-// lesson is left alone unless `force` is set.
+// Learners edit workspace/src, in the same working tree the generator writes. So the generator
+// records what it last wrote there (workspace/.gen-hashes.json), and a file that matches
+// neither that record nor the fresh projection is the learner's work: the workspace is left
+// alone unless `force` is set. The old per-lesson starters (lessons/NN-slug/src and their
+// .gen-hashes.json) are gone from the course: gen deletes them, under the same rule.
 
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { firstDifference, listFiles, readTree, sha256, syncTree, type FileMap } from "./file-tree.ts";
 import type { Lesson } from "./manifest.ts";
@@ -18,6 +21,11 @@ const MARKED_EXTENSIONS = new Set([".ts", ".tsx", ".mts", ".cts", ".js", ".mjs",
 
 export const HASHES_FILE = ".gen-hashes.json";
 
+/** The learner's one server: gen writes the kit into workspace/src. */
+export const WORKSPACE_DIR = "workspace";
+export const WORKSPACE_SRC = `${WORKSPACE_DIR}/src`;
+export const WORKSPACE_HASHES = `${WORKSPACE_DIR}/${HASHES_FILE}`;
+
 /** One generated folder and what it must contain. Paths are posix, relative to the output root. */
 export interface Target {
   /** "solutions/01-local-authorizer/src" or "lessons/01-local-authorizer/src". */
@@ -25,21 +33,45 @@ export interface Target {
   files: FileMap;
   /** Set for learners' folders: where the record of what gen wrote lives. */
   hashesFile: string | null;
+  /**
+   * A folder the course no longer has (an old starter, lessons/NN-slug/src): gen deletes it and
+   * its hash record, unless it holds edits gen did not write (then only with `force`).
+   */
+  obsolete?: boolean;
 }
 
-/** Parses every file of `sourceDir` once and projects it for each lesson. */
+/**
+ * Parses every file of `sourceDir` once and projects it: solution N for each lesson, the kit
+ * (the starter of the first lesson: unmarked code plus lesson-0 stubs) into workspace/src, and
+ * the old starter folders as obsolete (to delete).
+ */
 export async function projectCourse(sourceDir: string, lessons: readonly Lesson[]): Promise<Target[]> {
   const sources = await readSources(sourceDir, lessons.map((l) => l.id));
   const targets: Target[] = [];
   for (const lesson of lessons) {
     targets.push({ dir: `${lesson.solutionDir}/src`, files: projectAll(sources, lesson.id, "solution"), hashesFile: null });
-    targets.push({
-      dir: `${lesson.dir}/src`,
-      files: projectAll(sources, lesson.id, "starter"),
-      hashesFile: `${lesson.dir}/${HASHES_FILE}`,
-    });
+  }
+  const first = lessons[0];
+  if (first) targets.push({ dir: WORKSPACE_SRC, files: projectAll(sources, first.id, "starter"), hashesFile: WORKSPACE_HASHES });
+  for (const lesson of lessons) {
+    targets.push({ dir: `${lesson.dir}/src`, files: new Map(), hashesFile: `${lesson.dir}/${HASHES_FILE}`, obsolete: true });
   }
   return targets;
+}
+
+/** The kit as gen writes it into workspace/src (the starter of the first lesson). */
+export async function projectKit(sourceDir: string, lessons: readonly Lesson[]): Promise<FileMap> {
+  const kit = (await projectCourse(sourceDir, lessons)).find((t) => t.dir === WORKSPACE_SRC);
+  return kit?.files ?? new Map();
+}
+
+/** Solution `id` and the kit, for tools that compare stages (lines-written.ts). */
+export async function projectStages(sourceDir: string, lessons: readonly Lesson[]): Promise<{ kit: FileMap; solutions: Map<number, FileMap> }> {
+  const sources = await readSources(sourceDir, lessons.map((l) => l.id));
+  const solutions = new Map<number, FileMap>();
+  for (const lesson of lessons) solutions.set(lesson.id, projectAll(sources, lesson.id, "solution"));
+  const first = lessons[0];
+  return { kit: first ? projectAll(sources, first.id, "starter") : new Map(), solutions };
 }
 
 type Source = { relative: string; marked: MarkedFile } | { relative: string; bytes: Buffer };
@@ -111,6 +143,10 @@ export async function checkCourse(targets: readonly Target[], outDir: string): P
   for (const target of targets) {
     const onDisk = await readTree(path.join(outDir, target.dir));
     differences.push(...compareTrees(target.dir, target.files, onDisk));
+    if (target.obsolete) {
+      if (target.hashesFile && existsSync(path.join(outDir, target.hashesFile))) differences.push({ kind: "extra", file: target.hashesFile });
+      continue;
+    }
     if (target.hashesFile) {
       const expected = hashesRecord(target.files);
       const actual = await readFile(path.join(outDir, target.hashesFile)).catch(() => null);
@@ -149,6 +185,8 @@ export interface TargetReport {
   removed: string[];
   /** Set when the folder was left alone: the learner's edited files (relative to `dir`). */
   refused: string[] | null;
+  /** An old starter folder: removed (or, when `refused`, left because it holds edits). */
+  obsolete?: boolean;
 }
 
 /** Writes every target under `outDir`, except learner folders with unrecorded edits (unless `force`). */
@@ -161,6 +199,10 @@ export async function writeCourse(
   for (const target of targets) {
     const dir = path.join(outDir, target.dir);
     const onDisk = await readTree(dir);
+    if (target.obsolete) {
+      reports.push(await removeObsolete(target, outDir, onDisk, options.force === true));
+      continue;
+    }
     if (target.hashesFile) {
       const hashesPath = path.join(outDir, target.hashesFile);
       const edited = learnerEdits(target.files, onDisk, await readHashes(hashesPath));
@@ -176,6 +218,23 @@ export async function writeCourse(
     }
   }
   return reports;
+}
+
+/** Deletes an old starter folder and its hash record, unless a learner's edits are in it. */
+async function removeObsolete(target: Target, outDir: string, onDisk: FileMap, force: boolean): Promise<TargetReport> {
+  const hashesPath = target.hashesFile ? path.join(outDir, target.hashesFile) : null;
+  const hasRecord = hashesPath !== null && existsSync(hashesPath);
+  if (onDisk.size === 0 && !hasRecord) return { dir: target.dir, written: [], removed: [], refused: null, obsolete: true };
+  const edited = learnerEdits(target.files, onDisk, hashesPath ? await readHashes(hashesPath) : new Map());
+  if (edited.length > 0 && !force) return { dir: target.dir, written: [], removed: [], refused: edited, obsolete: true };
+  const dir = path.join(outDir, target.dir);
+  const result = await syncTree(dir, new Map(), onDisk);
+  await rmdir(dir).catch(() => {});
+  if (hashesPath && hasRecord) {
+    await rm(hashesPath, { force: true });
+    result.removed.push(`../${HASHES_FILE}`);
+  }
+  return { dir: target.dir, ...result, refused: null, obsolete: true };
 }
 
 /**
