@@ -3,9 +3,11 @@
 //
 //   findLesson(course, "3")       -> lesson 3 (also "03" or "03-masquerade")
 //   stageTestFile(lesson 3)       -> "test/lessons/03-masquerade.test.ts"
-//   stageFolder(lesson 3, "lessons")   -> "lessons/03-masquerade"   (the learner's starter)
+//   stageFolder(lesson 3, "lessons")   -> "workspace"               (the learner's one server)
 //   stageFolder(lesson 3, "solutions") -> "solutions/03-masquerade" (the reference)
 //   stageFolder(lesson 3, "final")     -> "final"                   (the complete server)
+//   resolveTarget(course, undefined)   -> "workspace"; "solutions/03-masquerade", "final" or any
+//                                         folder with src/main.ts (--target DIR)
 
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -53,10 +55,45 @@ export function stageTestFile(lesson: Lesson): string {
   return `test/lessons/${lesson.slug}.test.ts`;
 }
 
-/** The folder (relative to the root) whose src/main.ts is the server under test. */
+/** The learner's server: workspace/src/main.ts (the kit, as `npm run gen` writes it, then the learner's). */
+export const WORKSPACE = "workspace";
+
+/**
+ * The folder (relative to the root) whose src/main.ts is the server under test. "lessons" is
+ * the learner's: there are no per-lesson starters any more, every lesson grades the workspace.
+ */
 export function stageFolder(lesson: Lesson, kind: StageKind): string {
   if (kind === "final") return "final";
-  return kind === "lessons" ? lesson.dir : lesson.solutionDir;
+  return kind === "lessons" ? WORKSPACE : lesson.solutionDir;
+}
+
+/**
+ * What --target names, as a folder whose src/main.ts is the server: the workspace by default;
+ * "final", "solutions/NN-slug" or any folder, relative to where the command was typed (or to
+ * the course root). Relative to the root when inside it, else absolute. Throws when it has no
+ * src/main.ts.
+ */
+export function resolveTarget(course: Course, target: string | undefined): string {
+  const given = (target ?? WORKSPACE).trim().replace(/[\\/]+$/, "").replace(/\/src$/, "") || WORKSPACE;
+  const candidates = path.isAbsolute(given) ? [given] : [path.resolve(course.root, given), path.resolve(process.env["INIT_CWD"] ?? process.cwd(), given)];
+  const found = candidates.find((c) => existsSync(path.join(c, "src", "main.ts")));
+  if (!found) {
+    const hint =
+      given === WORKSPACE
+        ? " (`npm run gen` writes the kit there; `npm run reset` puts it back)"
+        : /^solutions\//.test(given) && !existsSync(path.join(course.root, "solutions"))
+          ? " (this course has no solutions/ folder: your teacher releases the references)"
+          : "";
+    throw new LabError(`--target ${given}: ${given}/src/main.ts does not exist${hint}`);
+  }
+  const relative = path.relative(course.root, found);
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? found : relative.split(path.sep).join("/");
+}
+
+/** The reference of a lesson the learner can compare with, or null (the teacher releases it). */
+export function referenceFolder(course: Course, lesson: Lesson): string | null {
+  const folder = `${lesson.solutionDir}/src`;
+  return existsSync(path.join(course.root, folder, "main.ts")) ? folder : null;
 }
 
 export function exists(course: Course, relative: string): boolean {
@@ -65,7 +102,7 @@ export function exists(course: Course, relative: string): boolean {
 
 /** Throws a one-line LabError when the stage's main.ts is missing. */
 export function requireStage(course: Course, folder: string): void {
-  if (exists(course, `${folder}/src/main.ts`)) return;
+  if (existsSync(path.resolve(course.root, folder, "src", "main.ts"))) return;
   const why = folder === "final" ? "" : " (the stages are generated from final/src by `npm run gen`)";
   throw new LabError(`${folder}/src/main.ts does not exist${why}`);
 }

@@ -1,10 +1,12 @@
 // The lab's command line: every `npm run` command of the course comes through here.
 //
-//   npm run lesson [N]                           test lesson N (and 1..N-1 again); alone: list the lessons
-//   npm run serve -- N [--solution] [--port P] [server flags]   run your lesson N server with a demo folder
+//   npm run lesson [N] [-- --target DIR]         test workspace/ on lesson N (and 0..N-1 again); alone: list the lessons
+//   npm run serve -- N [--solution|--target DIR] [--port P] [server flags]   run your server with a demo folder
 //   npm run hint -- N [--all]                    the next hint for lesson N (--all: those you read)
 //   npm run progress                             your lessons, results, hints and points
-//   npm run reset -- N [--yes]                   put lessons/NN-slug/src back as the course gave it
+//   npm run catch-up N [-- --from DIR]           save workspace/src, put the reference of lesson N-1 there
+//   npm run catch-up -- --restore FOLDER         put a saved workspace back
+//   npm run reset                                save workspace/src, put the kit back
 //   npm run grade -- [--lesson N] [--target lessons|solutions|final] [--out DIR]
 //   npm run verify                               (maintainers) is the course sound?
 //   npx tsx tools/lab/main.ts pin                (maintainers) rewrite tools/lab/graded-manifest.json
@@ -16,6 +18,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
+import { catchUpCommand } from "./commands/catch-up.ts";
 import { gradeCommand } from "./commands/grade.ts";
 import { hintCommand } from "./commands/hint.ts";
 import { lessonCommand } from "./commands/lesson.ts";
@@ -33,7 +36,7 @@ type Action = (course: Course, command: Command) => Promise<number> | number;
 /** Runs the lab with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io = terminalIo()): Promise<number> {
   let exitCode = 0;
-  const names = ["lesson", "serve", "hint", "progress", "reset", "grade", "verify", "pin"];
+  const names = ["lesson", "serve", "hint", "progress", "reset", "catch-up", "grade", "verify", "pin"];
   let commandName = argv.find((a) => names.includes(a)) ?? "lab";
   const program = new Command("npm run")
     .description("ftp-lab: learn to build an FTP server, lesson by lesson")
@@ -57,18 +60,23 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
 
   define(
     "lesson",
-    (c) => c.description("run lesson N's tests, then the earlier lessons' again (alone: list the lessons)").argument("[N]", "lesson number"),
-    (course, c) => lessonCommand(c.args[0], course, io),
+    (c) =>
+      c
+        .description("run lesson N's tests on your server (workspace/), then the earlier lessons' again (alone: list the lessons)")
+        .argument("[N]", "lesson number")
+        .option("--target <dir>", "test another server: solutions/NN-slug, final, or a folder with src/main.ts (default: workspace)"),
+    (course, c) => lessonCommand(c.args[0], course, io, c.opts()),
   );
   define(
     "serve",
     (c) =>
       c
-        .description("run your lesson N server on 127.0.0.1, serving a copy of final/demo; Ctrl-C stops it")
+        .description("run your server (workspace/) for lesson N on 127.0.0.1, serving a copy of final/demo; Ctrl-C stops it")
         .argument("<N>", "lesson number")
         .argument("[server-flags...]", "more flags for the server, e.g. --range 60000-60010 --nat-address 203.0.113.7")
         .allowUnknownOption()
-        .option("--solution", "run the reference solution instead of your code")
+        .option("--solution", "run lesson N's reference solution instead of your code")
+        .option("--target <dir>", "run another server: solutions/NN-slug, final, or a folder with src/main.ts (default: workspace)")
         .option("--fresh", "start from a fresh copy of final/demo in .lab/serve (uploads of earlier runs are removed)")
         .option("--port <port>", "port to listen on (0 picks a free one)", "2121")
         .option("--host <address>", "address to listen on", "127.0.0.1"),
@@ -84,10 +92,20 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
     "reset",
     (c) =>
       c
-        .description("restore lessons/NN-slug/src to the starter the course gave you (your changes there are lost)")
-        .argument("<N>", "lesson number")
-        .option("--yes", "do not ask (needed without a terminal)"),
-    (course, c) => resetCommand(c.args[0]!, c.opts(), course, io),
+        .description("put the kit back in workspace/src (your work there is saved in saved/ first)")
+        .argument("[N]", "ignored: the workspace is one server for every lesson")
+        .option("--yes", "ignored (nothing is lost, so reset does not ask)"),
+    (course) => resetCommand({}, course, io),
+  );
+  define(
+    "catch-up",
+    (c) =>
+      c
+        .description("start lesson N from the reference of lesson N-1: saves workspace/src in saved/, then puts the reference there")
+        .argument("[N]", "the lesson you want to start (1 or more)")
+        .option("--from <dir>", "where your teacher released the reference (a folder with src/main.ts)")
+        .option("--restore <folder>", "put a saved workspace back (saved/workspace-...); the current one is saved first"),
+    (course, c) => catchUpCommand(c.args[0], c.opts(), course, io),
   );
   define(
     "grade",

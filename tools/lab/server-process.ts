@@ -15,7 +15,7 @@ import { lineSplitter, parseListeningLine } from "../wire/server-process.ts";
 export const TSX_LOADER = pathToFileURL(path.join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
 
 export function stageArgv(root: string, folder: string, args: readonly string[]): string[] {
-  return ["--import", TSX_LOADER, path.join(root, folder, "src", "main.ts"), ...args];
+  return ["--import", TSX_LOADER, path.resolve(root, folder, "src", "main.ts"), ...args];
 }
 
 export class ServerStartError extends Error {

@@ -18,8 +18,8 @@ export interface Todo {
 export async function findTodos(root: string, srcDir: string, lessonId: number): Promise<Todo[]> {
   const marker = new RegExp(`TODO\\(lesson ${lessonId}\\)`);
   const todos: Todo[] = [];
-  for (const relative of await listFiles(path.join(root, srcDir))) {
-    const text = readFileSync(path.join(root, srcDir, relative), "utf8");
+  for (const relative of await listFiles(path.resolve(root, srcDir))) {
+    const text = readFileSync(path.resolve(root, srcDir, relative), "utf8");
     text.split("\n").forEach((line, index) => {
       if (marker.test(line)) todos.push({ file: `${srcDir}/${relative}`, line: index + 1, text: line.trim() });
     });

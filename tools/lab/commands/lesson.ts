@@ -1,9 +1,11 @@
-// `npm run lesson N`: test your work on lesson N, then check that lessons 1..N-1 still pass,
-// and say what to do next. `npm run lesson` alone lists the lessons and your progress.
+// `npm run lesson N`: test your server (workspace/src) on lesson N, then check that lessons
+// 0..N-1 still pass, and say what to do next. `npm run lesson` alone lists the lessons and your
+// progress. `--target solutions/NN-slug`, `final` or any folder with src/main.ts tests that
+// instead (and records no progress).
 //
 //   $ npm run lesson 2
 //   Lesson 2: Passive ports: PASV and EPSV from a port range, listening on all interfaces
-//   Testing lessons/02-passive-ports/src with the tests of lesson 2, then lesson 1 ...
+//   Testing workspace/src with the tests of lesson 2, then lessons 1, 0 ...
 //
 //   Lesson 2
 //     ✓ PASV › answers 227 with an address and a port
@@ -15,7 +17,7 @@
 //       Expected a 229 reply to "EPSV", got 502 ...
 //
 //   What next
-//     1. Edit lessons/02-passive-ports/src where it says TODO(lesson 2): ...
+//     1. Edit your server in workspace/src: lessons/02-passive-ports/README.md says what ...
 //     2. Stuck? `npm run hint 2` ...
 //
 //   9 passed, 1 failed
@@ -24,7 +26,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { exists, findLesson, lessonsThrough, requireStage, stageTestFile, type Course, type Lesson } from "../course.ts";
+import { exists, findLesson, lessonsThrough, referenceFolder, requireStage, resolveTarget, stageTestFile, WORKSPACE, type Course, type Lesson } from "../course.ts";
 import { clipLines, indent } from "../error-text.ts";
 import { parseHints } from "../hints.ts";
 import { LabError } from "../lab-error.ts";
@@ -37,10 +39,17 @@ import { runStageTests } from "../run-tests.ts";
 import { displayName, type TestOutcome } from "../test-results.ts";
 import { findTodos } from "../todos.ts";
 
-export async function lessonCommand(arg: string | undefined, course: Course, io: Io): Promise<number> {
+export interface LessonOptions {
+  /** The server to test: the workspace by default, or solutions/NN-slug, final, a folder. */
+  target?: string;
+}
+
+export async function lessonCommand(arg: string | undefined, course: Course, io: Io, options: LessonOptions = {}): Promise<number> {
   if (arg === undefined) return listLessons(course, io);
   const lesson = findLesson(course, arg);
-  requireStage(course, lesson.dir);
+  const folder = resolveTarget(course, options.target);
+  requireStage(course, folder);
+  const learners = folder === WORKSPACE;
   const own = stageTestFile(lesson);
   if (!exists(course, own)) throw new LabError(`lesson ${lesson.id} has no tests yet (${own} does not exist)`);
 
@@ -53,13 +62,13 @@ export async function lessonCommand(arg: string | undefined, course: Course, io:
 
   io.out(`Lesson ${lesson.id}: ${lesson.title}`);
   const also = regression.length ? `, then ${regression.length === 1 ? "lesson" : "lessons"} ${regression.map((l) => l.id).join(", ")}` : "";
-  io.out(`Testing ${lesson.dir}/src with the tests of lesson ${lesson.id}${also} ...`);
+  io.out(`Testing ${folder}/src with the tests of lesson ${lesson.id}${also} ...`);
   io.out("");
 
   const run = await runStageTests({
     root: course.root,
     files: lessons.map(stageTestFile),
-    target: lesson.dir,
+    target: folder,
     timeoutMs: 30_000 + lessons.reduce((sum, l) => sum + l.timeoutSec * 1000, 0),
   });
   const results = byLesson(run, lessons);
@@ -76,20 +85,24 @@ export async function lessonCommand(arg: string | undefined, course: Course, io:
   const passed = allPass(results, run);
   // Progress counts what the grader pays for: the lesson's requirement tests that earn points
   // (a guard, which the untouched starter already passes, earns none).
-  const requirements = gradeRun([mine], [], readPinned(course)?.lessons ?? {}).filter((t) => t.kind === "requirement");
-  updateLesson(course.root, lesson.id, (entry) => ({
-    ...entry,
-    status: (passed ? "passed" : "failing") satisfies LessonStatus,
-    lastRun: new Date().toISOString(),
-    passed: requirements.filter((t) => t.score > 0).length,
-    total: requirements.length,
-  }));
+  // Only the learner's own server counts for the progress.
+  if (learners) {
+    const requirements = gradeRun([mine], [], readPinned(course)?.lessons ?? {}).filter((t) => t.kind === "requirement");
+    updateLesson(course.root, lesson.id, (entry) => ({
+      ...entry,
+      status: (passed ? "passed" : "failing") satisfies LessonStatus,
+      lastRun: new Date().toISOString(),
+      passed: requirements.filter((t) => t.score > 0).length,
+      total: requirements.length,
+    }));
+  }
 
   if (passed) {
     io.out(congratulations(course, lesson, mine, older));
+    if (!folder.startsWith("solutions/") && folder !== "final") io.out(compareLine(course, lesson));
   } else {
     explainFirstFailure(results, run.unhandled, io);
-    await whatNext(course, lesson, mine, serverDidNotStart(results), io);
+    await whatNext(course, lesson, folder, mine, serverDidNotStart(results), io);
   }
   io.out("");
   const environment = environmentLines(results, `npm run lesson ${lesson.id}`);
@@ -99,9 +112,42 @@ export async function lessonCommand(arg: string | undefined, course: Course, io:
   return passed ? 0 : 1;
 }
 
+function testLine(t: TestOutcome, name = displayName(t)): string {
+  return `${markOf(t)} ${name}${t.missingTool ? ` (not run: needs ${t.missingTool.replace(/ \((sudo [^)]+)\)/g, ": $1")})` : t.state === "skip" || t.state === "todo" ? " (skipped)" : ""}`;
+}
+
+/** A test file whose top-level describe blocks are "part 1: ...", "part 2: ..." (lesson 0). */
+const PART = /^part\s+\d+\b/i;
+/** Failing tests listed under a part before "... and N more". */
+const SHOWN_PER_PART = 6;
+
 function requirementLines(result: LessonResult): string[] {
-  const lines = result.tests.map((t) => `${markOf(t)} ${displayName(t)}${t.missingTool ? ` (not run: needs ${t.missingTool.replace(/ \((sudo [^)]+)\)/g, ": $1")})` : t.state === "skip" || t.state === "todo" ? " (skipped)" : ""}`);
+  const lines = result.tests.some((t) => PART.test(t.suites[0] ?? "")) ? partLines(result.tests) : result.tests.map((t) => testLine(t));
   for (const problem of result.problems) lines.push(`${MARK.fail} ${firstLine(problem)}`);
+  return lines;
+}
+
+/** One line per part (✓ when all its tests pass), its failing tests under it. */
+function partLines(tests: readonly TestOutcome[]): string[] {
+  const parts = new Map<string, TestOutcome[]>();
+  for (const t of tests) {
+    const part = PART.test(t.suites[0] ?? "") ? t.suites[0]! : "other tests";
+    parts.set(part, [...(parts.get(part) ?? []), t]);
+  }
+  const lines: string[] = [];
+  for (const [part, own] of parts) {
+    const failing = own.filter((t) => t.state === "fail" || t.state === "error");
+    const passed = own.filter((t) => t.state === "pass").length;
+    const skipped = own.length - passed - failing.length;
+    const tail = skipped ? `, ${skipped} not run` : "";
+    if (failing.length === 0) {
+      lines.push(`${MARK.pass} ${part}: ${passed === own.length ? `all ${plural(passed, "test")} pass` : `${passed} of ${own.length} pass${tail}`}`);
+      continue;
+    }
+    lines.push(`${MARK.fail} ${part}: ${passed} of ${own.length} pass${tail}`);
+    for (const t of failing.slice(0, SHOWN_PER_PART)) lines.push(`    ${testLine(t, [...t.suites.slice(1), t.name].join(" › "))}`);
+    if (failing.length > SHOWN_PER_PART) lines.push(`    ... and ${failing.length - SHOWN_PER_PART} more failing`);
+  }
   return lines;
 }
 
@@ -158,8 +204,9 @@ function serverDidNotStart(results: readonly LessonResult[]): boolean {
   return first !== undefined && /Server (exited before printing|did not print) "LISTENING/.test(first.message);
 }
 
-async function whatNext(course: Course, lesson: Lesson, mine: LessonResult, notStarting: boolean, io: Io): Promise<void> {
-  const todos = await findTodos(course.root, `${lesson.dir}/src`, lesson.id);
+async function whatNext(course: Course, lesson: Lesson, folder: string, mine: LessonResult, notStarting: boolean, io: Io): Promise<void> {
+  const src = `${folder}/src`;
+  const todos = await findTodos(course.root, src, lesson.id);
   const ownDone = countResults([mine]).failed === 0;
   io.out("What next");
   if (notStarting) {
@@ -168,19 +215,34 @@ async function whatNext(course: Course, lesson: Lesson, mine: LessonResult, notS
   }
   if (ownDone) {
     io.out(`  1. Lesson ${lesson.id}'s own tests pass; an earlier lesson's do not. Compare your changes in`);
-    io.out(`     ${lesson.dir}/src with what that lesson needs (its test is named above).`);
+    io.out(`     ${src} with what that lesson needs (its test is named above).`);
   } else if (todos.length) {
-    io.out(`  1. Edit ${lesson.dir}/src where it says TODO(lesson ${lesson.id}):`);
+    io.out(`  1. Edit ${src} where it says TODO(lesson ${lesson.id}):`);
     for (const todo of todos.slice(0, 12)) io.out(`       ${todo.file}:${todo.line}`);
-    if (todos.length > 12) io.out(`       ... and ${todos.length - 12} more (grep -rn "TODO(lesson ${lesson.id})" ${lesson.dir}/src)`);
+    if (todos.length > 12) io.out(`       ... and ${todos.length - 12} more (grep -rn "TODO(lesson ${lesson.id})" ${src})`);
   } else {
-    io.out(`  1. Edit ${lesson.dir}/src (no TODO(lesson ${lesson.id}) is left there: the bug is in what you wrote).`);
+    io.out(`  1. Edit your server in ${src}: the failing tests above say what lesson ${lesson.id} still needs.`);
   }
   const readme = `${lesson.dir}/README.md`;
   if (existsSync(path.join(course.root, readme))) io.out(`     The lesson text is ${readme}.`);
+  const serve = folder === WORKSPACE ? `npm run serve ${lesson.id}` : `npm run serve -- ${lesson.id} --target ${folder}`;
+  const again = folder === WORKSPACE ? `npm run lesson ${lesson.id}` : `npm run lesson -- ${lesson.id} --target ${folder}`;
   io.out(`  2. Stuck? \`npm run hint ${lesson.id}\` (${hintsLeft(course, lesson)})`);
-  io.out(`  3. Try your server by hand: \`npm run serve ${lesson.id}\`, then connect with curl, lftp or FileZilla.`);
-  io.out(`  4. Then run \`npm run lesson ${lesson.id}\` again.`);
+  io.out(`  3. Try your server by hand: \`${serve}\`, then connect with curl, lftp or FileZilla.`);
+  io.out(`  4. Then run \`${again}\` again.`);
+  if (folder === WORKSPACE && lesson.id > (course.lessons[0]?.id ?? 0) && !ownDone) {
+    io.out(`  Behind on an earlier lesson? \`npm run catch-up ${lesson.id}\` puts the reference of lesson ${lesson.id - 1} in ${src}`);
+    io.out(`  (your work is saved first).`);
+  }
+}
+
+/** Where to compare a passed lesson with the reference. */
+function compareLine(course: Course, lesson: Lesson): string {
+  const reference = referenceFolder(course, lesson);
+  if (!reference) return `Compare with the reference of lesson ${lesson.id} when your teacher releases it.`;
+  const notes = `${lesson.dir}/reference.md`;
+  const how = existsSync(path.join(course.root, notes)) ? ` (how it does it: ${notes})` : "";
+  return `Compare with the reference: ${reference}${how}.`;
 }
 
 function hintsLeft(course: Course, lesson: Lesson): string {

@@ -1,10 +1,11 @@
-// `npm run serve N`: run your lesson N server (or, with --solution, the reference) on
+// `npm run serve N`: run your server (workspace/src; --solution: lesson N's reference;
+// --target DIR: another folder with src/main.ts) on
 // 127.0.0.1:2121, serving a copy of final/demo, and print how to connect to it with curl, lftp
 // and FileZilla. Ctrl-C stops it. Flags the lab does not know go to the server as they are
 // (`npm run serve -- 7 --range 60000-60010 --nat-address 203.0.113.7`).
 //
 //   $ npm run serve 3
-//   Lesson 3, lessons/03-masquerade/src, is listening on 127.0.0.1:2121. Ctrl-C stops it.
+//   Lesson 3, workspace/src, is listening on 127.0.0.1:2121. Ctrl-C stops it.
 //   Uploads from earlier runs are kept in .lab/serve (public/, learner/); `npm run serve -- 3 --fresh` starts from a fresh copy of final/demo.
 //
 //   Who can log in
@@ -15,7 +16,7 @@
 // With `--users FILE` (lesson 4 on) the file alone decides who logs in: the lab adds no
 // account and lists the file's users and homes instead. `-d DIR` is what anonymous sees.
 
-import { findLesson, requireStage, type Course } from "../course.ts";
+import { findLesson, requireStage, resolveTarget, type Course } from "../course.ts";
 import { clipLines, indent } from "../error-text.ts";
 import type { Io } from "../io.ts";
 import { LabError } from "../lab-error.ts";
@@ -24,6 +25,8 @@ import { runStageOnce, ServerStartError, startStage } from "../server-process.ts
 
 export interface ServeOptions {
   solution?: boolean;
+  /** The server to run: the workspace by default; solutions/NN-slug, final or a folder. */
+  target?: string;
   port?: string;
   host?: string;
   /** More flags for the server (`npm run serve -- 7 --range 60000-60010`). */
@@ -34,7 +37,8 @@ export interface ServeOptions {
 
 export async function serveCommand(arg: string, options: ServeOptions, course: Course, io: Io): Promise<number> {
   const lesson = findLesson(course, arg);
-  const folder = options.solution ? lesson.solutionDir : lesson.dir;
+  if (options.solution && options.target) throw new LabError("--solution and --target both name the server to run: give one");
+  const folder = resolveTarget(course, options.solution ? lesson.solutionDir : options.target);
   requireStage(course, folder);
   const port = parsePort(options.port ?? "2121");
   const host = options.host ?? "127.0.0.1";
