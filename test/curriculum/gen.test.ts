@@ -1,8 +1,9 @@
 /**
  * The generator (tools/curriculum/gen.ts) on a small fixture course in a temp folder: what it
- * writes, what --check reports, and that it never silently overwrites a learner's starter.
- * Nothing here writes into the repository's own lessons/ or solutions/ (everything goes
- * through --out into a temp folder).
+ * writes (the solutions, and the kit in workspace/src), what --check reports, that it never
+ * silently overwrites the learner's workspace, and that it deletes the old per-lesson starters.
+ * Nothing here writes into the repository's own lessons/, solutions/ or workspace/ (everything
+ * goes through --out into a temp folder).
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -11,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { listFiles } from "../../tools/curriculum/file-tree.ts";
+import { listFiles, sha256 } from "../../tools/curriculum/file-tree.ts";
 import { main } from "../../tools/curriculum/gen.ts";
 import { parseManifest, REPO_ROOT } from "../../tools/curriculum/manifest.ts";
 
@@ -79,25 +80,25 @@ afterEach(async () => {
 });
 
 describe("projecting a course", () => {
-  it("writes each lesson's solution and starter", async () => {
+  it("writes each lesson's solution, and the kit (the first lesson's starter) in workspace/src", async () => {
     expect(await gen()).toBe(0);
     expect(await read("solutions/01-l1/src/main.ts")).toBe('import { greet } from "./greet.ts";\nconsole.log(greet());\nlogin();\n');
-    expect(await read("lessons/01-l1/src/main.ts")).toBe('import { greet } from "./greet.ts";\nconsole.log(greet());\n// TODO(lesson 1): log in\n');
+    expect(await read("workspace/src/main.ts")).toBe('import { greet } from "./greet.ts";\nconsole.log(greet());\n// TODO(lesson 1): log in\n');
     expect(await read("solutions/02-l2/src/main.ts")).toBe(
       'import { greet } from "./greet.ts";\nimport { helper } from "./lib/helper.ts";\nconsole.log(greet());\nlogin();\nhelper();\n',
     );
-    // Starter 2 is solution 1 (lesson 2's blocks have no stubs).
-    expect(await read("lessons/02-l2/src/main.ts")).toBe(await read("solutions/01-l1/src/main.ts"));
+    // No per-lesson starter any more.
+    expect(existsSync(path.join(out, "lessons"))).toBe(false);
     expect(stdout.at(-1)).toMatch(/^gen: \d+ files written, 0 removed$/);
   });
 
   it("writes a whole-file block only from its lesson on, and copies other files as they are", async () => {
     await gen();
     expect(await listFiles(path.join(out, "solutions/01-l1/src"))).toEqual(["greet.ts", "main.ts", "notes.txt"]);
-    expect(await listFiles(path.join(out, "lessons/02-l2/src"))).toEqual(["greet.ts", "main.ts", "notes.txt"]);
+    expect(await listFiles(path.join(out, "workspace/src"))).toEqual(["greet.ts", "main.ts", "notes.txt"]);
     expect(await read("solutions/02-l2/src/lib/helper.ts")).toBe("export const helper = () => 42;\n");
-    expect(await read("lessons/03-l3/src/lib/helper.ts")).toBe("export const helper = () => 42;\n");
-    expect(await read("lessons/01-l1/src/notes.txt")).toBe(NOTES);
+    expect(await read("solutions/03-l3/src/lib/helper.ts")).toBe("export const helper = () => 42;\n");
+    expect(await read("workspace/src/notes.txt")).toBe(NOTES);
   });
 
   it("leaves no marker line in any projected source", async () => {
@@ -107,9 +108,9 @@ describe("projecting a course", () => {
     }
   });
 
-  it("records what it wrote in each starter folder", async () => {
+  it("records what it wrote in the workspace", async () => {
     await gen();
-    const record = JSON.parse(await read("lessons/02-l2/.gen-hashes.json")) as { files: Record<string, string> };
+    const record = JSON.parse(await read("workspace/.gen-hashes.json")) as { files: Record<string, string> };
     expect(Object.keys(record.files)).toEqual(["greet.ts", "main.ts", "notes.txt"]);
     expect(record.files["greet.ts"]).toMatch(/^[0-9a-f]{64}$/);
     expect(existsSync(path.join(out, "solutions/02-l2/.gen-hashes.json"))).toBe(false);
@@ -127,7 +128,6 @@ describe("projecting a course", () => {
     await writeFile(path.join(source, "main.ts"), MAIN.replace(/\/\/> 2 helper-import\n.*\n\/\/<\n/, ""));
     expect(await gen()).toBe(0);
     expect(existsSync(path.join(out, "solutions/03-l3/src/lib"))).toBe(false);
-    expect(existsSync(path.join(out, "lessons/03-l3/src/lib"))).toBe(false);
     expect(stdout).toContain("solutions/03-l3/src: 1 written, 1 removed");
   });
 
@@ -167,81 +167,115 @@ describe("--check", () => {
   it("reports a missing file and an extra file", async () => {
     await gen();
     await rm(path.join(out, "solutions/03-l3/src/greet.ts"));
-    await write("lessons/01-l1/src/lib/old.ts", "export {};\n");
+    await write("workspace/src/lib/old.ts", "export {};\n");
     expect(await gen("--check")).toBe(1);
     expect(stderr).toContain("solutions/03-l3/src/greet.ts: missing");
-    expect(stderr).toContain("lessons/01-l1/src/lib/old.ts: extra file (not in the projection)");
+    expect(stderr).toContain("workspace/src/lib/old.ts: extra file (not in the projection)");
     // A stale record of what gen wrote is a difference too: the next run would misjudge edits.
     await gen("--force");
-    await write("lessons/02-l2/.gen-hashes.json", "{}\n");
+    await write("workspace/.gen-hashes.json", "{}\n");
     expect(await gen("--check")).toBe(1);
-    expect(stderr[0]).toMatch(/^lessons\/02-l2\/\.gen-hashes\.json:1: differs/);
+    expect(stderr[0]).toMatch(/^workspace\/\.gen-hashes\.json:1: differs/);
   });
 
   it("notices when final/src changed after the last gen", async () => {
     await gen();
     await writeFile(path.join(source, "greet.ts"), GREET.replace("hello", "hi"));
     expect(await gen("--check")).toBe(1);
-    expect(stderr.filter((l) => l.includes("greet.ts:1: differs"))).toHaveLength(6);
+    // Three solutions and the workspace.
+    expect(stderr.filter((l) => l.includes("greet.ts:1: differs"))).toHaveLength(4);
   });
 });
 
 describe("a learner's edits are never overwritten silently", () => {
   const edited = "// my work in progress\n";
 
-  it("regenerates starters nobody edited", async () => {
+  it("regenerates the workspace nobody edited", async () => {
     await gen();
     await writeFile(path.join(source, "greet.ts"), GREET.replace("hello", "hi"));
     expect(await gen()).toBe(0);
-    expect(await read("lessons/02-l2/src/greet.ts")).toContain("hi");
+    expect(await read("workspace/src/greet.ts")).toContain("hi");
   });
 
-  it("refuses a lesson whose starter was edited, and regenerates the rest", async () => {
+  it("refuses a workspace the learner edited, and regenerates the solutions", async () => {
     await gen();
-    await write("lessons/02-l2/src/main.ts", edited);
+    await write("workspace/src/main.ts", edited);
     await writeFile(path.join(source, "greet.ts"), GREET.replace("hello", "hi"));
     expect(await gen()).toBe(1);
     const message = stderr.join("\n");
-    expect(message).toContain("lessons/02-l2/src: NOT regenerated");
+    expect(message).toContain("workspace/src: NOT regenerated");
     expect(message).toContain("    main.ts");
     expect(message).toContain("--force");
-    expect(await read("lessons/02-l2/src/main.ts")).toBe(edited);
-    expect(await read("lessons/02-l2/src/greet.ts")).toContain("hello"); // the whole lesson is left alone
-    expect(await read("lessons/03-l3/src/greet.ts")).toContain("hi");
+    expect(await read("workspace/src/main.ts")).toBe(edited);
+    expect(await read("workspace/src/greet.ts")).toContain("hello"); // the whole workspace is left alone
     expect(await read("solutions/02-l2/src/greet.ts")).toContain("hi");
   });
 
   it("does not delete a file the learner added", async () => {
     await gen();
-    await write("lessons/03-l3/src/mine.ts", edited);
+    await write("workspace/src/mine.ts", edited);
     expect(await gen()).toBe(1);
-    expect(stderr.join("\n")).toMatch(/lessons\/03-l3\/src: NOT regenerated[^]*mine\.ts/);
-    expect(await read("lessons/03-l3/src/mine.ts")).toBe(edited);
+    expect(stderr.join("\n")).toMatch(/workspace\/src: NOT regenerated[^]*mine\.ts/);
+    expect(await read("workspace/src/mine.ts")).toBe(edited);
   });
 
   it("overwrites with --force, and records the new content", async () => {
     await gen();
-    await write("lessons/02-l2/src/main.ts", edited);
+    const kit = await read("workspace/src/main.ts");
+    await write("workspace/src/main.ts", edited);
     expect(await gen("--force")).toBe(0);
-    expect(await read("lessons/02-l2/src/main.ts")).toBe(await read("solutions/01-l1/src/main.ts"));
+    expect(await read("workspace/src/main.ts")).toBe(kit);
     expect(await gen("--check")).toBe(0);
   });
 
   it("counts differing files as edits when there is no record of what gen wrote", async () => {
     await gen();
-    await rm(path.join(out, "lessons/01-l1/.gen-hashes.json"));
+    await rm(path.join(out, "workspace/.gen-hashes.json"));
     expect(await gen()).toBe(0); // content equals the projection: nothing to protect
-    await rm(path.join(out, "lessons/01-l1/.gen-hashes.json"));
+    await rm(path.join(out, "workspace/.gen-hashes.json"));
     await writeFile(path.join(source, "greet.ts"), GREET.replace("hello", "hi"));
     expect(await gen()).toBe(1);
-    expect(stderr.join("\n")).toMatch(/lessons\/01-l1\/src: NOT regenerated[^]*greet\.ts/);
+    expect(stderr.join("\n")).toMatch(/workspace\/src: NOT regenerated[^]*greet\.ts/);
   });
 
   it("recreates a file the learner deleted (nothing is lost)", async () => {
     await gen();
-    await rm(path.join(out, "lessons/01-l1/src/greet.ts"));
+    await rm(path.join(out, "workspace/src/greet.ts"));
     expect(await gen()).toBe(0);
-    expect(await read("lessons/01-l1/src/greet.ts")).toBe(GREET);
+    expect(await read("workspace/src/greet.ts")).toBe(GREET);
+  });
+});
+
+describe("the old per-lesson starters (lessons/NN-slug/src)", () => {
+  const edited = "// my work in progress\n";
+  /** An old starter as gen used to write it: files and the record of their hashes. */
+  async function oldStarter(text: string, recorded = text): Promise<void> {
+    await write("lessons/02-l2/src/main.ts", text);
+    await write("lessons/02-l2/.gen-hashes.json", JSON.stringify({ files: { "main.ts": sha256(Buffer.from(recorded)) } }));
+    await write("lessons/02-l2/README.md", "# Lesson 2\n");
+  }
+
+  it("are extra for --check, and gen deletes them with their records (the lesson text stays)", async () => {
+    await gen();
+    await oldStarter("old starter\n");
+    expect(await gen("--check")).toBe(1);
+    expect(stderr).toContain("lessons/02-l2/src/main.ts: extra file (not in the projection)");
+    expect(stderr).toContain("lessons/02-l2/.gen-hashes.json: extra file (not in the projection)");
+    expect(await gen()).toBe(0);
+    expect(existsSync(path.join(out, "lessons/02-l2/src"))).toBe(false);
+    expect(existsSync(path.join(out, "lessons/02-l2/.gen-hashes.json"))).toBe(false);
+    expect(await read("lessons/02-l2/README.md")).toBe("# Lesson 2\n");
+    expect(await gen("--check")).toBe(0);
+  });
+
+  it("holding a learner's edits: not deleted without --force", async () => {
+    await gen();
+    await oldStarter(edited, "what gen wrote\n");
+    expect(await gen()).toBe(1);
+    expect(stderr.join("\n")).toMatch(/lessons\/02-l2\/src: NOT removed[^]*workspace\/src[^]*    main\.ts[^]*--force/);
+    expect(await read("lessons/02-l2/src/main.ts")).toBe(edited);
+    expect(await gen("--force")).toBe(0);
+    expect(existsSync(path.join(out, "lessons/02-l2/src"))).toBe(false);
   });
 });
 

@@ -13,8 +13,9 @@ const lesson = (id: number, slug: string) => ({ id, slug, title: `Lesson ${id}`,
 describe("the repository's manifest", () => {
   const lessons = loadManifest();
 
-  it("lists the seven lessons in order, with their folders", () => {
+  it("lists the eight lessons in order (lesson 0 first), with their folders", () => {
     expect(lessons.map((l) => l.slug)).toEqual([
+      "00-protocol-core",
       "01-local-authorizer",
       "02-passive-ports",
       "03-masquerade",

@@ -2,15 +2,15 @@
  * The real course, not a fixture: final/src's markers against lessons/manifest.json.
  * - the last solution is the final server minus markers (no code is final-only yet; when some
  *   is, it must be listed here, so the difference is a decision, not an accident);
- * - every lesson has at least one TODO in its starter, in a file the manifest says it edits,
- *   and every file the manifest lists exists in that starter;
- * - no TODO of another lesson leaks into a starter.
+ * - the kit (workspace/src, the first lesson's starter) holds no TODO of a later lesson, and its
+ *   TODOs are in files the first lesson's manifest entry lists;
+ * - every file a lesson's manifest entry lists exists in that lesson's solution.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { listFiles } from "../../tools/curriculum/file-tree.ts";
-import { projectCourse } from "../../tools/curriculum/generate.ts";
+import { projectCourse, WORKSPACE_SRC } from "../../tools/curriculum/generate.ts";
 import { loadManifest, REPO_ROOT } from "../../tools/curriculum/manifest.ts";
 import { parseMarkers } from "../../tools/curriculum/markers.ts";
 import { render } from "../../tools/curriculum/project.ts";
@@ -204,22 +204,21 @@ describe("the real course", () => {
     expect(finalOnly.sort()).toEqual([...FINAL_ONLY].sort());
   });
 
-  it("each starter has TODOs for its own lesson only, in the files its manifest entry lists", async () => {
+  it("the kit (workspace/src) holds TODOs of the first lesson only, in files it lists; each solution has the files its lesson lists", async () => {
     const targets = await projectCourse(source, lessons);
-    for (const lesson of lessons) {
-      const starter = targets.find((t) => t.dir === `${lesson.dir}/src`)!;
-      const todoFiles = new Set<string>();
-      for (const [file, bytes] of starter.files) {
-        const text = bytes.toString("utf8");
-        for (const m of text.matchAll(/TODO\(lesson (\d+)\)/g)) {
-          expect(Number(m[1]), `${lesson.dir}/src/${file} has a TODO of lesson ${m[1]}`).toBe(lesson.id);
-          todoFiles.add(`src/${file}`);
-        }
+    const first = lessons[0]!;
+    const kit = targets.find((t) => t.dir === WORKSPACE_SRC)!;
+    for (const [file, bytes] of kit.files) {
+      for (const m of bytes.toString("utf8").matchAll(/TODO\(lesson (\d+)\)/g)) {
+        expect(Number(m[1]), `${WORKSPACE_SRC}/${file} has a TODO of lesson ${m[1]}`).toBe(first.id);
+        expect(first.files, `${WORKSPACE_SRC}/${file}: a TODO in a file lesson ${first.id}'s manifest entry does not list`).toContain(`src/${file}`);
       }
-      expect(todoFiles.size, `${lesson.dir}: no TODO(lesson ${lesson.id}) in the starter`).toBeGreaterThan(0);
-      for (const file of lesson.files) expect(starter.files.has(file.replace(/^src\//, "")), `${lesson.dir}: manifest lists ${file}, which the starter lacks`).toBe(true);
-      const unlisted = [...todoFiles].filter((f) => !lesson.files.includes(f));
-      expect(unlisted, `${lesson.dir}: TODOs in files the manifest does not list`).toEqual([]);
     }
+    for (const lesson of lessons) {
+      const solution = targets.find((t) => t.dir === `${lesson.solutionDir}/src`)!;
+      for (const file of lesson.files) expect(solution.files.has(file.replace(/^src\//, "")), `${lesson.solutionDir}: manifest lists ${file}, which the solution lacks`).toBe(true);
+    }
+    // No per-lesson starter is projected any more (only old folders to delete).
+    expect(targets.filter((t) => t.dir.startsWith("lessons/") && !t.obsolete)).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * A tiny course in a temp folder, for testing the lab commands without touching the real
  * lessons/: a manifest with two lessons, a marked final/src (a "server" that greets with the
- * parts each lesson adds), generated solutions and starters, and stage tests that check
- * those parts. Everything the lab commands need, nothing they do not.
+ * parts each lesson adds), generated solutions and the kit in workspace/src (the first
+ * lesson's starter), and stage tests that check those parts. Everything the lab commands
+ * need, nothing they do not.
  *
  *   final/src/parts.ts    lesson 1 adds "one", lesson 2 adds "two" (stubs: TODO(lesson N))
  *   final/src/main.ts     prints LISTENING host:port, greets "220 one,two", echoes its args
@@ -134,7 +135,7 @@ export async function makeFixture(): Promise<Fixture> {
         typeRoots: [path.join(REPO_ROOT, "node_modules", "@types")],
         types: ["node"],
       },
-      include: ["solutions/*/src", "lessons/*/src"],
+      include: ["solutions/*/src", "workspace/src"],
     }),
   );
   const lessons = parseManifest(MANIFEST);

@@ -3,11 +3,11 @@
  * friendly report (requirements, first failure, where to edit, what next), no stack traces,
  * the exit code, and what is recorded in .lab/progress.json.
  */
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readProgress } from "../../tools/lab/progress.ts";
-import { lab, labProcess, makeFixture, type Fixture } from "./fixture-course.ts";
+import { lab, labProcess, makeFixture, STAGE_TESTS, type Fixture } from "./fixture-course.ts";
 
 let fixture: Fixture;
 beforeAll(async () => {
@@ -16,54 +16,103 @@ beforeAll(async () => {
 afterAll(() => fixture.remove());
 
 describe("npm run lesson N", () => {
-  it("on the untouched starter: lists the requirements, explains the first failure, says what to do, exits 1", async () => {
-    const run = await labProcess(fixture.root, ["lesson", "2"]);
+  it("on the kit (workspace/src as gen wrote it): lists the requirements, explains the first failure, says what to do, exits 1", async () => {
+    const run = await labProcess(fixture.root, ["lesson", "1"]);
     expect(run.code).toBe(1);
     const out = run.stdout;
-    expect(out).toContain("Lesson 2: Say two\n");
-    expect(out).toContain("  ✗ greets with two\n  ✗ says one before two\n");
-    expect(out).toContain("Lesson 1 (should still pass)\n  ✓ all 2 tests pass");
-    expect(out).toContain("First failure: greets with two\n    the greeting should say two: expected [ 'one' ] to include 'two'");
-    expect(out).toContain("Edit lessons/02-two/src where it says TODO(lesson 2):\n       lessons/02-two/src/parts.ts:4\n");
-    expect(out).toContain("`npm run hint 2`");
-    expect(out).toContain("`npm run serve 2`");
-    expect(out.trimEnd().split("\n").pop()).toBe("2 passed, 2 failed");
+    expect(out).toContain("Lesson 1: Say one\nTesting workspace/src with the tests of lesson 1 ...\n");
+    expect(out).toContain("  ✗ greets with one\n  ✓ has a list of parts\n");
+    expect(out).toContain(`First failure: greets with one\n    the greeting should say "one" & <more>: expected [] to include 'one'`);
+    expect(out).toContain("Edit workspace/src where it says TODO(lesson 1):\n       workspace/src/parts.ts:3\n");
+    expect(out).toContain("`npm run hint 1`");
+    expect(out).toContain("`npm run serve 1`");
+    expect(out.trimEnd().split("\n").pop()).toBe("1 passed, 1 failed");
     // Never a stack trace.
     expect(out + run.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
     expect(run.stderr).toBe("");
 
-    const progress = readProgress(fixture.root).lessons["2"];
-    expect(progress).toMatchObject({ status: "failing", passed: 0, total: 2, hintsUsed: 0 });
+    const progress = readProgress(fixture.root).lessons["1"];
+    expect(progress).toMatchObject({ status: "failing", hintsUsed: 0 });
     expect(Date.now() - Date.parse(progress!.lastRun!)).toBeLessThan(60_000);
   });
 
-  it("once the work is done: says so, names the next lesson, exits 0", async () => {
-    copyFileSync(path.join(fixture.root, "solutions/01-one/src/parts.ts"), path.join(fixture.root, "lessons/01-one/src/parts.ts"));
+  it("once the work is done: says so, names the next lesson and where to compare with the reference, exits 0", async () => {
+    copyFileSync(path.join(fixture.root, "solutions/01-one/src/parts.ts"), path.join(fixture.root, "workspace/src/parts.ts"));
     const { code, io } = await lab(fixture.root, ["lesson", "1"]);
     expect(code, io.text()).toBe(0);
     expect(io.text()).toContain("✓ Lesson 1 is done: all 2 requirements pass.");
     expect(io.text()).toContain("Next: lesson 2, Say two: `npm run lesson 2`");
+    expect(io.text()).toContain("Compare with the reference: solutions/01-one/src.");
     expect(io.lines[io.lines.length - 1]).toBe("2 passed, 0 failed");
-    // Progress counts the requirement tests (the graded ones); "has a list of parts" is a guard.
-    expect(readProgress(fixture.root).lessons["1"]).toMatchObject({ status: "passed", passed: 1, total: 1 });
+    expect(readProgress(fixture.root).lessons["1"]).toMatchObject({ status: "passed" });
+  });
+
+  it("without solutions/ (a student repository): the teacher releases the reference", async () => {
+    renameSync(path.join(fixture.root, "solutions"), path.join(fixture.root, "solutions-hidden"));
+    try {
+      const { code, io } = await lab(fixture.root, ["lesson", "1"]);
+      expect(code, io.text()).toBe(0);
+      expect(io.text()).toContain("Compare with the reference of lesson 1 when your teacher releases it.");
+    } finally {
+      renameSync(path.join(fixture.root, "solutions-hidden"), path.join(fixture.root, "solutions"));
+    }
   });
 
   it("points at the earlier lesson when a change broke it", async () => {
     // Lesson 2's own work done, but lesson 1's line removed: the regression is what fails.
-    const parts = path.join(fixture.root, "lessons/02-two/src/parts.ts");
+    const parts = path.join(fixture.root, "workspace/src/parts.ts");
     copyFileSync(path.join(fixture.root, "solutions/02-two/src/parts.ts"), parts);
     const solved = readFileSync(parts, "utf8");
     writeFileSync(parts, solved.replace('parts.push("one");', ""));
     const { code, io } = await lab(fixture.root, ["lesson", "2"]);
     expect(code).toBe(1);
+    expect(io.text()).toContain("Testing workspace/src with the tests of lesson 2, then lesson 1 ...");
     expect(io.text()).toContain("✗ 1 of 2 fail now:");
     expect(io.text()).toContain("First failure: says one before two");
+    expect(io.text()).toContain("`npm run catch-up 2` puts the reference of lesson 1 in workspace/src");
+  });
+
+  it("--target tests another server, and records no progress", async () => {
+    const before = readProgress(fixture.root).lessons["2"];
+    const { code, io } = await lab(fixture.root, ["lesson", "2", "--target", "solutions/02-two"]);
+    expect(code, io.text()).toBe(0);
+    expect(io.text()).toContain("Testing solutions/02-two/src with the tests of lesson 2, then lesson 1 ...");
+    expect(io.text()).not.toContain("Compare with the reference");
+    expect(readProgress(fixture.root).lessons["2"]).toEqual(before);
+    const missing = await labProcess(fixture.root, ["lesson", "2", "--target", "nowhere"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe("lesson: --target nowhere: nowhere/src/main.ts does not exist");
   });
 
   it("refuses an unknown lesson with one line and exit code 2", async () => {
     const run = await labProcess(fixture.root, ["lesson", "9"]);
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe('lesson: no lesson "9": lessons are 1-2 (`npm run lesson` lists them)');
+  });
+});
+
+describe("a test file in parts (lesson 0's describe blocks)", () => {
+  it("shows one line per part, and the failing tests under it", async () => {
+    writeFileSync(
+      path.join(fixture.root, "test/lessons/01-one.test.ts"),
+      STAGE_TESTS["01-one.test.ts"]!.replace("import { expect, it }", "import { describe, expect, it }").replace(/^it\(/gm, "  it(").replace(
+        /(  it\("greets with one"[^]*?\n}\);\n)\n(  it\("has a list of parts"[^]*?\n}\);\n)/,
+        'describe("part 1: the greeting", () => {\n$1});\n\ndescribe("part 2: the list", () => {\n$2});\n',
+      ),
+    );
+    // Another server (--target: no progress recorded) without lesson 1's work.
+    mkdirSync(path.join(fixture.root, "other/src"), { recursive: true });
+    copyFileSync(path.join(fixture.root, "final/src/main.ts"), path.join(fixture.root, "other/src/main.ts"));
+    writeFileSync(path.join(fixture.root, "other/src/parts.ts"), "export const parts: string[] = [];\n");
+    try {
+      const { code, io } = await lab(fixture.root, ["lesson", "1", "--target", "other"]);
+      expect(code).toBe(1);
+      expect(io.lines).toContain("  ✗ part 1: the greeting: 0 of 1 pass");
+      expect(io.lines).toContain("      ✗ greets with one");
+      expect(io.lines).toContain("  ✓ part 2: the list: all 1 test pass");
+    } finally {
+      writeFileSync(path.join(fixture.root, "test/lessons/01-one.test.ts"), STAGE_TESTS["01-one.test.ts"]!);
+    }
   });
 });
 

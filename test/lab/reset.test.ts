@@ -1,66 +1,42 @@
 /**
- * `npm run reset N` on a copy of a course: it refuses without a terminal unless --yes, asks on
- * a terminal, and restores the starter exactly (changed files back, added files gone, the
- * hash record rewritten) so that `npm run gen -- --check` agrees.
+ * `npm run reset` on a copy of a course: it saves workspace/src in saved/ (never loses work,
+ * so it does not ask), then restores the kit exactly (changed files back, added files gone,
+ * the hash record rewritten) so that `npm run gen -- --check` agrees.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as gen } from "../../tools/curriculum/gen.ts";
 import { readProgress, updateLesson } from "../../tools/lab/progress.ts";
-import { lab, labProcess, makeFixture, recordingIo, type Fixture } from "./fixture-course.ts";
+import { labProcess, makeFixture, type Fixture } from "./fixture-course.ts";
 
 let fixture: Fixture;
 let parts = "";
-let original = "";
+let kit = "";
 beforeAll(async () => {
   fixture = await makeFixture();
-  parts = path.join(fixture.root, "lessons/02-two/src/parts.ts");
-  original = readFileSync(parts, "utf8");
+  parts = path.join(fixture.root, "workspace/src/parts.ts");
+  kit = readFileSync(parts, "utf8");
 });
 afterAll(() => fixture.remove());
 
-function editStarter(): void {
-  writeFileSync(parts, `${original}parts.push("my work");\n`);
-  writeFileSync(path.join(fixture.root, "lessons/02-two/src/mine.ts"), "export const mine = 1;\n");
-}
-
-describe("npm run reset N", () => {
-  it("refuses without a terminal and without --yes, and changes nothing", async () => {
-    editStarter();
-    const run = await labProcess(fixture.root, ["reset", "2"]);
-    expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe(
-      "reset: not resetting lessons/02-two/src without asking, and there is no terminal to ask on: run `npm run reset -- 2 --yes`",
-    );
-    expect(readFileSync(parts, "utf8")).toContain("my work");
-  });
-
-  it("asks on a terminal, and keeps the work when the answer is not yes", async () => {
-    const io = recordingIo(["n"], true);
-    const { code } = await lab(fixture.root, ["reset", "2"], io);
-    expect(code).toBe(1);
-    expect(io.lines[0]).toBe("Reset lessons/02-two/src? Your changes there are lost. [y/N] ");
-    expect(io.lines[1]).toBe("Nothing changed in lessons/02-two/src.");
-    expect(readFileSync(parts, "utf8")).toContain("my work");
-  });
-
-  it("resets after a yes on the terminal", async () => {
-    const io = recordingIo(["y"], true);
-    const { code } = await lab(fixture.root, ["reset", "2"], io);
-    expect(code).toBe(0);
-    expect(readFileSync(parts, "utf8")).toBe(original);
-  });
-
-  it("with --yes restores changed files, removes added ones, and gen --check agrees", async () => {
-    editStarter();
-    writeFileSync(path.join(fixture.root, "lessons/02-two/.gen-hashes.json"), "mangled");
+describe("npm run reset", () => {
+  it("saves the workspace, restores the kit, removes added files, and gen --check agrees", async () => {
+    writeFileSync(parts, `${kit}parts.push("my work");\n`);
+    writeFileSync(path.join(fixture.root, "workspace/src/mine.ts"), "export const mine = 1;\n");
+    writeFileSync(path.join(fixture.root, "workspace/.gen-hashes.json"), "mangled");
     updateLesson(fixture.root, 2, (e) => ({ ...e, status: "passed", hintsUsed: 2 }));
-    const run = await labProcess(fixture.root, ["reset", "2", "--yes"]);
+    const run = await labProcess(fixture.root, ["reset"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim()).toBe("lessons/02-two/src is the lesson 2 starter again (1 file restored, 1 removed).");
-    expect(readFileSync(parts, "utf8")).toBe(original);
-    expect(existsSync(path.join(fixture.root, "lessons/02-two/src/mine.ts"))).toBe(false);
+    const [saved, restore, done] = run.stdout.trim().split("\n");
+    const folder = /^Saved your workspace\/src \(3 files\) in (saved\/workspace-\d{8}-\d{6}-before-reset)\/src\.$/.exec(saved!)?.[1];
+    expect(folder, saved).toBeDefined();
+    expect(restore).toBe(`To get it back: npm run catch-up -- --restore ${folder}`);
+    expect(done).toBe("workspace/src is the kit again (1 file restored, 1 removed): start with `npm run lesson 1`.");
+    expect(readFileSync(parts, "utf8")).toBe(kit);
+    expect(existsSync(path.join(fixture.root, "workspace/src/mine.ts"))).toBe(false);
+    expect(readFileSync(path.join(fixture.root, folder!, "src/parts.ts"), "utf8")).toContain("my work");
+    expect(readFileSync(path.join(fixture.root, folder!, "src/mine.ts"), "utf8")).toBe("export const mine = 1;\n");
     // The hints stay read; the old result no longer says anything.
     expect(readProgress(fixture.root).lessons["2"]).toMatchObject({ status: "untried", hintsUsed: 2 });
 

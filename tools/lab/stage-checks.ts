@@ -1,35 +1,74 @@
-// What `npm run verify` asks of every stage, and how it judges one test run of it:
+// What `npm run verify` asks of every stage, how it runs the stage tests to find out, and how it
+// judges the results:
 //
-//   solution N   passes the stage tests of lessons 1..N
-//   starter N    fails at least one test of lesson N (the tests can tell), passes 1..N-1
-//   final        passes every stage test
+//   final          passes every stage test
+//   solution N     passes the stage tests of lessons first..N
+//   the kit        scores 0 on the first lesson (workspace/src as gen writes it)
+//   solution N-1   scores less than full on lesson N (it passes first..N-1: its own check)
 //
-//   planStageChecks(course) -> [{ label: "final", target: "final", lessons: [1..7], expect: "all-pass" },
-//                               { label: "solution 7", target: "solutions/07-port-mapping", ... }, ...]
-//   judge(check, results)   -> { ok: false, lines: ["starter 3 passes every test of lesson 3: ..."] }
+// A vitest run can test each test file against its own stage (LAB_TARGETS), but a file only
+// once. So the runs are: final (every file), "solutions +d" for d = 0, 1, ... (lesson K's file
+// against solution K+d: d = 0 is each solution on its own lesson, d > 0 the regressions), and
+// "previous" (lesson N's file against solution N-1, the first lesson's against the kit).
+//
+//   planRuns(course)        -> [{ label: "final", pairs: [final x 0..7] }, { label: "solutions +0", ... }, ...]
+//   planStageChecks(course) -> [{ label: "final", stage: "final", lessons: [0..7], expect: "all-pass" }, ...]
+//   judge(check, results, score) -> { ok: false, lines: ["the kit scores 2.5/10 on lesson 0: ..."] }
 
 import type { Course, Lesson } from "./course.ts";
 import { countResults, type LessonResult } from "./lesson-results.ts";
 import { displayName } from "./test-results.ts";
 
+/** A server verify tests: final/src, the kit, or solution N. */
+export type Stage = "final" | "kit" | number;
+
+export interface StagePair {
+  stage: Stage;
+  lesson: Lesson;
+}
+
+/** One vitest run: each lesson's test file (at most once) against one stage. */
+export interface StageRun {
+  label: string;
+  pairs: StagePair[];
+}
+
 export interface StageCheck {
   label: string;
-  /** FTP_TARGET: the folder whose src/main.ts is tested. */
-  target: string;
+  stage: Stage;
   lessons: Lesson[];
-  expect: "all-pass" | "starter";
-  /** The lesson whose starter this is (expect: "starter"). */
+  /** all-pass: every test passes; zero: scores 0 on `lesson`; short: scores less than full on `lesson`. */
+  expect: "all-pass" | "zero" | "short";
+  /** The lesson a "zero" or "short" check is about. */
   lesson?: Lesson;
 }
 
+export function stageName(stage: Stage): string {
+  return stage === "final" ? "final" : stage === "kit" ? "the kit" : `solution ${stage}`;
+}
+
 /** Biggest runs first, so that two at a time finish close together. */
-export function planStageChecks(course: Course): StageCheck[] {
-  const checks: StageCheck[] = [{ label: "final", target: "final", lessons: [...course.lessons], expect: "all-pass" }];
-  for (const lesson of [...course.lessons].reverse()) {
-    const through = course.lessons.filter((l) => l.id <= lesson.id);
-    checks.push({ label: `solution ${lesson.id}`, target: lesson.solutionDir, lessons: through, expect: "all-pass" });
-    checks.push({ label: `starter ${lesson.id}`, target: lesson.dir, lessons: through, expect: "starter", lesson });
+export function planRuns(course: Course): StageRun[] {
+  const lessons = course.lessons;
+  const runs: StageRun[] = [{ label: "final", pairs: lessons.map((lesson) => ({ stage: "final" as Stage, lesson })) }];
+  for (let d = 0; d < lessons.length; d++) {
+    const pairs = lessons.slice(0, lessons.length - d).map((lesson, i) => ({ stage: lessons[i + d]!.id as Stage, lesson }));
+    runs.push({ label: `solutions +${d}`, pairs });
   }
+  runs.push({ label: "previous", pairs: lessons.map((lesson, i) => ({ stage: (i === 0 ? "kit" : lessons[i - 1]!.id) as Stage, lesson })) });
+  return runs.sort((a, b) => b.pairs.length - a.pairs.length);
+}
+
+export function planStageChecks(course: Course): StageCheck[] {
+  const lessons = course.lessons;
+  const checks: StageCheck[] = [{ label: "final", stage: "final", lessons: [...lessons], expect: "all-pass" }];
+  for (const lesson of lessons) {
+    checks.push({ label: `solution ${lesson.id}`, stage: lesson.id, lessons: lessons.filter((l) => l.id <= lesson.id), expect: "all-pass" });
+  }
+  lessons.forEach((lesson, i) => {
+    const previous = i === 0 ? "kit" : lessons[i - 1]!.id;
+    checks.push({ label: stageName(previous), stage: previous, lessons: [lesson], expect: i === 0 ? "zero" : "short", lesson });
+  });
   return checks;
 }
 
@@ -39,7 +78,11 @@ export interface Verdict {
   lines: string[];
 }
 
-export function judge(check: StageCheck, results: readonly LessonResult[]): Verdict {
+/**
+ * `score`: the points the stage earns on `check.lesson` as the grader counts them (zero and
+ * short checks only).
+ */
+export function judge(check: StageCheck, results: readonly LessonResult[], score = 0): Verdict {
   const range = rangeText(check.lessons);
   if (check.expect === "all-pass") {
     const failures = failuresOf(results);
@@ -48,20 +91,20 @@ export function judge(check: StageCheck, results: readonly LessonResult[]): Verd
     return { ok: false, lines: [`${check.label} fails ${failures.length} of ${total.passed + total.failed} tests of ${range}:`, ...failures.slice(0, 5), ...more(failures, 5)] };
   }
 
-  const own = results.filter((r) => r.lesson.id === check.lesson?.id);
-  const earlier = results.filter((r) => r.lesson.id !== check.lesson?.id);
-  const lines: string[] = [];
-  const ownCounts = countResults(own);
-  const ownRan = own.some((r) => r.tests.length > 0);
-  if (!ownRan) lines.push(`lesson ${check.lesson?.id}'s tests did not run: ${own[0]?.problems[0]?.split("\n")[0] ?? "no results"}`);
-  else if (ownCounts.failed === 0) lines.push(`passes every test of lesson ${check.lesson?.id}: its tests cannot tell the starter from the solution`);
-  const regressions = failuresOf(earlier);
-  if (regressions.length) lines.push(`fails ${regressions.length} test${regressions.length === 1 ? "" : "s"} of the earlier lessons:`, ...regressions.slice(0, 5), ...more(regressions, 5));
-  if (lines.length === 0) {
-    const earlierText = earlier.length ? `, passes ${rangeText(earlier.map((r) => r.lesson))}` : "";
-    return { ok: true, lines: [`${check.label} fails ${ownCounts.failed} of ${ownCounts.passed + ownCounts.failed} tests of lesson ${check.lesson?.id}${earlierText}`] };
+  const lesson = check.lesson!;
+  const own = results.filter((r) => r.lesson.id === lesson.id);
+  const counts = countResults(own);
+  const ran = own.some((r) => r.tests.length > 0);
+  const scored = `${format(score)}/${lesson.points}`;
+  if (!ran) return { ok: false, lines: [`${check.label}: lesson ${lesson.id}'s tests did not run: ${own[0]?.problems[0]?.split("\n")[0] ?? "no results"}`] };
+  const fails = `fails ${counts.failed} of ${counts.passed + counts.failed} tests`;
+  if (check.expect === "zero") {
+    if (score === 0) return { ok: true, lines: [`${check.label} scores 0/${lesson.points} on lesson ${lesson.id} (${fails})`] };
+    const passing = own.flatMap((r) => r.tests.filter((t) => t.state === "pass").map((t) => `passes: ${displayName(t)}`));
+    return { ok: false, lines: [`${check.label} scores ${scored} on lesson ${lesson.id}, not 0: the kit must not do what the lesson asks (${fails})`, ...passing.slice(0, 5), ...more(passing, 5)] };
   }
-  return { ok: false, lines: [`${check.label}: ${lines[0]}`, ...lines.slice(1)] };
+  if (score < lesson.points && counts.failed > 0) return { ok: true, lines: [`${check.label} scores ${scored} on lesson ${lesson.id} (${fails})`] };
+  return { ok: false, lines: [`${check.label} scores ${scored} on lesson ${lesson.id}: its tests cannot tell the lesson's work from the earlier solution`] };
 }
 
 function failuresOf(results: readonly LessonResult[]): string[] {
@@ -77,6 +120,10 @@ function failuresOf(results: readonly LessonResult[]): string[] {
 
 function more(lines: readonly string[], shown: number): string[] {
   return lines.length > shown ? [`... and ${lines.length - shown} more`] : [];
+}
+
+function format(points: number): string {
+  return Number.isInteger(points) ? String(points) : points.toFixed(2).replace(/0$/, "");
 }
 
 function rangeText(lessons: readonly Lesson[]): string {
