@@ -55,12 +55,12 @@ function greeting(port: number): Promise<string> {
 }
 
 describe("npm run serve N", () => {
-  it("serves the starter with anonymous and learner, prints curl/lftp/FileZilla lines, stops on SIGINT", async () => {
+  it("serves the workspace with anonymous and learner, prints curl/lftp/FileZilla lines, stops on SIGINT", async () => {
     const { proc, output } = await startServe(["1", "--port", "0", "--banner", "hello"], /ARGS /);
     const text = output();
     const port = Number(/is listening on 127\.0\.0\.1:(\d+)\. Ctrl-C stops it\./.exec(text)?.[1]);
     expect(port).toBeGreaterThan(0);
-    expect(text).toContain("Lesson 1, lessons/01-one/src, is listening on");
+    expect(text).toContain("Lesson 1, workspace/src, is listening on");
     expect(text).toMatch(/anonymous \(any password\)\s+read-only, sees \.lab\/serve\/public/);
     expect(text).toMatch(/learner \/ learner\s+every permission \(elradfmwMT\), sees \.lab\/serve\/learner/);
     expect(text).toContain(`curl -u learner:learner ftp://127.0.0.1:${port}/`);
