@@ -1,6 +1,7 @@
 /**
  * `npm run hint N`: one new hint per call, counted in .lab/progress.json; `--all` shows the
- * ones already read; and the hints of the real lessons are there (2 to 4 each).
+ * ones already read; and the hints of the real lessons are there (2 to 4 each, per part in a
+ * lesson of parts).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -70,12 +71,23 @@ describe("hints.md", () => {
     expect(parseHints("# only a title\n")).toEqual([]);
   });
 
-  it("every lesson of the real course has 2 to 4 hints, none empty", () => {
+  // A lesson in parts (lesson 0: "## Part 2, the approach: ...") has 2 to 4 hints per part;
+  // hints without a "Part K," prefix form one group.
+  it("every lesson of the real course has 2 to 4 hints (per part, in a lesson of parts), none empty", () => {
     const course = loadCourse();
     for (const lesson of course.lessons) {
       const hints = parseHints(readFileSync(path.join(course.root, lesson.dir, "hints.md"), "utf8"));
-      expect(hints.length, lesson.slug).toBeGreaterThanOrEqual(2);
-      expect(hints.length, lesson.slug).toBeLessThanOrEqual(4);
+      const groups = new Map<string, number>();
+      for (const hint of hints) {
+        const part = /^Part (\d+),/.exec(hint.title)?.[1] ?? "";
+        groups.set(part, (groups.get(part) ?? 0) + 1);
+      }
+      expect(groups.size, lesson.slug).toBeGreaterThan(0);
+      for (const [part, count] of groups) {
+        const label = part ? `${lesson.slug} part ${part}` : lesson.slug;
+        expect(count, label).toBeGreaterThanOrEqual(2);
+        expect(count, label).toBeLessThanOrEqual(4);
+      }
       for (const hint of hints) expect(hint.body.length, `${lesson.slug}: ${hint.title}`).toBeGreaterThan(80);
     }
   });
