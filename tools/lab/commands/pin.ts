@@ -1,24 +1,33 @@
 // `npx tsx tools/lab/main.ts pin` (maintainers): writes tools/lab/graded-manifest.json, the
 // pinned copy of what grading depends on (pinned.ts): the SHA-256 of every graded file, and per
 // lesson its requirement tests and its guards. Two test runs: every stage test against final
-// (which must pass them all: that is the list of tests), then each lesson's tests against its
-// own untouched starter (what passes there is a guard).
+// (which must pass them all: that is the list of tests), then each lesson's tests against what
+// the learner has before the lesson (what passes there is a guard): for the first lesson the
+// kit (starter 0, projected from final/src into .lab/pin/kit), for lesson N the solution of
+// lesson N-1 (the learner's own lesson N-1, in one workspace).
 //
 //   $ npx tsx tools/lab/main.ts pin
 //   final: 120 tests of lessons 1-7 pass
-//   lesson 1: 7 requirements, 4 guards (pass on the untouched starter)
+//   lesson 1: 7 requirements, 4 guards (pass on solutions/00-protocol-core)
 //   ...
 //   Wrote tools/lab/graded-manifest.json (52 files pinned)
 //
 // `pin --hashes-only` rewrites only the hashes (seconds, no test run), for changes to pinned
 // files that add, remove or rename no stage test.
 
-import { exists, stageTestFile, type Course } from "../course.ts";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { syncTree } from "../../curriculum/file-tree.ts";
+import { exists, stageTestFile, type Course, type Lesson } from "../course.ts";
+import { kitFiles } from "../handout-kit.ts";
 import type { Io } from "../io.ts";
 import { LabError } from "../lab-error.ts";
 import { byLesson } from "../lesson-results.ts";
 import { hashPinned, PINNED_MANIFEST, readPinned, testKey, writePinned, type LessonTests } from "../pinned.ts";
 import { runStageTests } from "../run-tests.ts";
+
+/** Where pin writes the kit for its baseline run (removed afterwards). */
+const KIT_DIR = ".lab/pin/kit";
 
 export async function pinCommand(options: { hashesOnly?: boolean }, course: Course, io: Io): Promise<number> {
   if (options.hashesOnly) {
@@ -44,8 +53,21 @@ export async function pinCommand(options: { hashesOnly?: boolean }, course: Cour
   const total = onFinal.reduce((sum, r) => sum + r.tests.length, 0);
   io.out(`final: ${total} tests of lessons ${lessons[0]?.id}-${lessons[lessons.length - 1]?.id} ran`);
 
-  const targets = Object.fromEntries(lessons.map((l) => [stageTestFile(l), l.dir]));
-  const starterRun = await runStageTests({ root: course.root, files, target: "final", targets, timeoutMs, workers: 2 });
+  // What each lesson starts from: the kit, or the previous lesson's solution.
+  const kit = path.join(course.root, KIT_DIR);
+  rmSync(kit, { recursive: true, force: true });
+  await syncTree(path.join(kit, "src"), await kitFiles(course), new Map());
+  const baseline = (l: Lesson) => {
+    const before = course.lessons.filter((p) => p.id < l.id).pop();
+    return before ? before.solutionDir : KIT_DIR;
+  };
+  const targets = Object.fromEntries(lessons.map((l) => [stageTestFile(l), baseline(l)]));
+  let starterRun;
+  try {
+    starterRun = await runStageTests({ root: course.root, files, target: "final", targets, timeoutMs, workers: 2 });
+  } finally {
+    rmSync(path.join(course.root, ".lab", "pin"), { recursive: true, force: true });
+  }
   if (starterRun.problem) throw new LabError(`the starters' run failed: ${starterRun.problem.split("\n")[0]}`, 1);
   const onStarters = byLesson(starterRun, lessons);
 
@@ -58,9 +80,10 @@ export async function pinCommand(options: { hashesOnly?: boolean }, course: Cour
     if (duplicate) throw new LabError(`lesson ${result.lesson.id}: two tests are named ${JSON.stringify(duplicate)}: give each its own name`, 1);
     const guards = keys.filter((k) => passOnStarter.has(k));
     const requirements = keys.filter((k) => !passOnStarter.has(k));
-    if (requirements.length === 0) throw new LabError(`lesson ${result.lesson.id}: its untouched starter passes every test: nothing to grade`, 1);
+    const before = targets[stageTestFile(result.lesson)] === KIT_DIR ? "the kit" : targets[stageTestFile(result.lesson)];
+    if (requirements.length === 0) throw new LabError(`lesson ${result.lesson.id}: ${before} passes every test: nothing to grade`, 1);
     pinnedLessons[String(result.lesson.id)] = { requirements, guards };
-    io.out(`lesson ${result.lesson.id}: ${requirements.length} requirements, ${guards.length} guards (pass on the untouched starter)`);
+    io.out(`lesson ${result.lesson.id}: ${requirements.length} requirements, ${guards.length} guards (pass on ${before})`);
   }
   const hashes = hashPinned(course);
   writePinned(course, { version: 1, files: hashes, lessons: pinnedLessons });
