@@ -31,6 +31,11 @@ export interface HintOptions {
 
 export async function hintCommand(arg: string, options: HintOptions, course: Course, io: Io): Promise<number> {
   const lesson = findLesson(course, arg);
+  if (options.reference && options.which === undefined && !existsSync(path.join(course.root, lesson.dir, "hints.md"))) {
+    // The reference does not need hints: without a hints file it shows the lesson's blocks.
+    for (const line of await referenceLines(course, lesson, [], undefined)) io.out(line);
+    return 0;
+  }
   const hints = readHints(course, lesson);
   const used = Math.min(lessonProgress(readProgress(course.root), lesson.id).hintsUsed, hints.length);
   let which: number | undefined;
