@@ -123,7 +123,8 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
     (c) =>
       c
         .description("maintainers: pin the graded files and each lesson's tests in tools/lab/graded-manifest.json")
-        .option("--hashes-only", "only refresh the files' hashes (no test run; the test lists are kept)"),
+        .option("--hashes-only", "only refresh the files' hashes (no test run; the test lists are kept)")
+        .option("--workers <n>", "test files run at once (1 on a busy machine)", "2"),
     (course, c) => pinCommand(c.opts(), course, io),
   );
 

@@ -29,7 +29,7 @@ import { runStageTests } from "../run-tests.ts";
 /** Where pin writes the kit for its baseline run (removed afterwards). */
 const KIT_DIR = ".lab/pin/kit";
 
-export async function pinCommand(options: { hashesOnly?: boolean }, course: Course, io: Io): Promise<number> {
+export async function pinCommand(options: { hashesOnly?: boolean; workers?: string }, course: Course, io: Io): Promise<number> {
   if (options.hashesOnly) {
     // Only the hashes: for a change that cannot alter which tests there are or what the
     // starters pass (a comment, the lab's own code). The lists are kept as they are.
@@ -43,8 +43,9 @@ export async function pinCommand(options: { hashesOnly?: boolean }, course: Cour
   const lessons = course.lessons.filter((l) => exists(course, stageTestFile(l)));
   const files = lessons.map(stageTestFile);
   const timeoutMs = 60_000 + lessons.reduce((sum, l) => sum + l.timeoutSec * 1000, 0);
+  const workers = Math.max(1, Number(options.workers ?? 2) || 2);
 
-  const finalRun = await runStageTests({ root: course.root, files, target: "final", timeoutMs, workers: 2 });
+  const finalRun = await runStageTests({ root: course.root, files, target: "final", timeoutMs, workers });
   const onFinal = byLesson(finalRun, lessons);
   const broken = onFinal.flatMap((r) => [...r.problems, ...r.tests.filter((t) => t.state !== "pass" && !t.missingTool).map((t) => `${testKey(t.suites, t.name)}: ${t.state}`)].map((p) => `lesson ${r.lesson.id}: ${p.split("\n")[0]}`));
   if (finalRun.problem || broken.length > 0) {
@@ -64,7 +65,7 @@ export async function pinCommand(options: { hashesOnly?: boolean }, course: Cour
   const targets = Object.fromEntries(lessons.map((l) => [stageTestFile(l), baseline(l)]));
   let starterRun;
   try {
-    starterRun = await runStageTests({ root: course.root, files, target: "final", targets, timeoutMs, workers: 2 });
+    starterRun = await runStageTests({ root: course.root, files, target: "final", targets, timeoutMs, workers });
   } finally {
     rmSync(path.join(course.root, ".lab", "pin"), { recursive: true, force: true });
   }
