@@ -46,7 +46,15 @@ export async function pinCommand(options: { hashesOnly?: boolean; workers?: stri
   const workers = Math.max(1, Number(options.workers ?? 2) || 2);
 
   const finalRun = await runStageTests({ root: course.root, files, target: "final", timeoutMs, workers });
-  const onFinal = byLesson(finalRun, lessons);
+  let onFinal = byLesson(finalRun, lessons);
+  // A busy machine fails a test now and then (a server slow to start): the lessons with a
+  // failure run once more, alone, and that second run counts.
+  const shaky = onFinal.filter((r) => r.problems.length > 0 || r.tests.some((t) => t.state !== "pass" && !t.missingTool)).map((r) => r.lesson);
+  if (shaky.length > 0 && !finalRun.problem) {
+    io.out(`final: lesson${shaky.length > 1 ? "s" : ""} ${shaky.map((l) => l.id).join(", ")} failed a test: running ${shaky.length > 1 ? "them" : "it"} once more, one file at a time`);
+    const again = byLesson(await runStageTests({ root: course.root, files: shaky.map(stageTestFile), target: "final", timeoutMs, workers: 1 }), shaky);
+    onFinal = onFinal.map((r) => again.find((a) => a.lesson.id === r.lesson.id) ?? r);
+  }
   const broken = onFinal.flatMap((r) => [...r.problems, ...r.tests.filter((t) => t.state !== "pass" && !t.missingTool).map((t) => `${testKey(t.suites, t.name)}: ${t.state}`)].map((p) => `lesson ${r.lesson.id}: ${p.split("\n")[0]}`));
   if (finalRun.problem || broken.length > 0) {
     throw new LabError(`final must pass every stage test before they are pinned:\n${[finalRun.problem, ...broken].filter(Boolean).slice(0, 10).join("\n")}`, 1);
@@ -82,7 +90,13 @@ export async function pinCommand(options: { hashesOnly?: boolean; workers?: stri
     const guards = keys.filter((k) => passOnStarter.has(k));
     const requirements = keys.filter((k) => !passOnStarter.has(k));
     const before = targets[stageTestFile(result.lesson)] === KIT_DIR ? "the kit" : targets[stageTestFile(result.lesson)];
-    if (requirements.length === 0) throw new LabError(`lesson ${result.lesson.id}: ${before} passes every test: nothing to grade`, 1);
+    if (requirements.length === 0) {
+      // Nothing would be graded: every test pays instead, and the maintainer is told (the kit
+      // or a solution gives too much away; `npm run handout`'s test shows the kit's score).
+      io.out(`lesson ${result.lesson.id}: WARNING: ${before} already passes every test: all ${keys.length} count as requirements, none as guards (the untouched ${before === "the kit" ? "kit" : "learner"} scores full marks here)`);
+      pinnedLessons[String(result.lesson.id)] = { requirements: keys, guards: [] };
+      continue;
+    }
     pinnedLessons[String(result.lesson.id)] = { requirements, guards };
     io.out(`lesson ${result.lesson.id}: ${requirements.length} requirements, ${guards.length} guards (pass on ${before})`);
   }
