@@ -1,11 +1,15 @@
 /**
  * `npm run hint N`: one new hint per call, counted in .lab/progress.json; `--all` shows the
- * ones already read; and the hints of the real lessons are there (2 to 4 each).
+ * ones already read; and the hints of the real lessons are there (2 to 4 each, per part in a
+ * lesson of parts).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCourse } from "../../tools/lab/course.ts";
+import { lessonBlocks, substantialBlocks } from "../../tools/lab/handout-kit.ts";
+import { NOT_HERE, referencesIn } from "../../tools/lab/handout-reference.ts";
+import { handoutLeaks } from "../../tools/lab/handout.ts";
 import { parseHints } from "../../tools/lab/hints.ts";
 import { readProgress } from "../../tools/lab/progress.ts";
 import { HINTS, lab, labProcess, makeFixture, type Fixture } from "./fixture-course.ts";
@@ -64,19 +68,98 @@ describe("npm run hint N", () => {
   });
 });
 
+describe("npm run hint N [k] -- --reference", () => {
+  it("shows hint k when asked for it", async () => {
+    const { code, io } = await lab(fixture.root, ["hint", "1", "3"]);
+    expect(code).toBe(0);
+    expect(io.lines[0]).toBe("Hint 3 of 3 for lesson 1: The answer");
+    const bad = await lab(fixture.root, ["hint", "1", "9"]);
+    expect(bad.code).toBe(2);
+    expect(bad.io.errors).toEqual(['hint: lesson 1 has hints 1-3, not "9"']);
+  });
+
+  it("prints the lesson's blocks from final/src, then only where solutions are, then says the teacher releases it", async () => {
+    const full = await lab(fixture.root, ["hint", "2", "--reference"]);
+    expect(full.code).toBe(0);
+    expect(full.io.text()).toContain("--- final/src/parts.ts#two\nparts.push(\"two\");");
+    expect(full.io.text()).not.toContain("parts.push(\"one\")");
+
+    const final = path.join(fixture.root, "final");
+    const solutions = path.join(fixture.root, "solutions");
+    renameSync(final, `${final}.away`);
+    try {
+      const onlySolutions = await lab(fixture.root, ["hint", "2", "--reference"]);
+      expect(onlySolutions.io.lines).toEqual([
+        "The reference of lesson 2 is the whole server after that lesson: solutions/02-two/src.",
+        "Files it changed since solutions/01-one/src: parts.ts",
+      ]);
+      renameSync(solutions, `${solutions}.away`);
+      try {
+        const handout = await lab(fixture.root, ["hint", "1", "--reference"]);
+        expect(handout.code).toBe(0);
+        expect(handout.io.lines).toEqual([`Lesson 1: ${NOT_HERE}.`]);
+        expect(NOT_HERE).toBe("the reference is not in this repository; your teacher releases it");
+      } finally {
+        renameSync(`${solutions}.away`, solutions);
+      }
+    } finally {
+      renameSync(`${final}.away`, final);
+    }
+  });
+
+  it("prints the excerpts a hint names with <!-- reference: --> lines, which the hint itself does not show", async () => {
+    const file = path.join(fixture.root, "lessons/01-one/hints.md");
+    const original = readFileSync(file, "utf8");
+    writeFileSync(file, original.replace("parts.push(\"one\")\n", "Compare after you pass.\n<!-- reference: final/src/parts.ts#one -->\n"));
+    try {
+      const ref = await lab(fixture.root, ["hint", "1", "3", "--reference"]);
+      expect(ref.io.text()).toContain("The reference of lesson 1 for hint 3 (named by its hints)");
+      expect(ref.io.text()).toContain("--- final/src/parts.ts#one\nparts.push(\"one\");");
+      const hint = await lab(fixture.root, ["hint", "1", "3"]);
+      expect(hint.io.text()).toContain("Compare after you pass.");
+      expect(hint.io.text()).not.toContain("reference:");
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+});
+
 describe("hints.md", () => {
   it("parses ## sections in order, ignoring the title and fenced code", () => {
     expect(parseHints(HINTS).map((h) => h.title)).toEqual(["Where to look", "What to push", "The answer"]);
     expect(parseHints("# only a title\n")).toEqual([]);
   });
 
-  it("every lesson of the real course has 2 to 4 hints, none empty", () => {
+  // A lesson in parts (lesson 0: "## Part 2, the approach: ...") has 2 to 4 hints per part;
+  // hints without a "Part K," prefix form one group.
+  it("every lesson of the real course has 2 to 4 hints (per part, in a lesson of parts), none empty", () => {
     const course = loadCourse();
     for (const lesson of course.lessons) {
       const hints = parseHints(readFileSync(path.join(course.root, lesson.dir, "hints.md"), "utf8"));
-      expect(hints.length, lesson.slug).toBeGreaterThanOrEqual(2);
-      expect(hints.length, lesson.slug).toBeLessThanOrEqual(4);
+      const groups = new Map<string, number>();
+      for (const hint of hints) {
+        const part = /^Part (\d+),/.exec(hint.title)?.[1] ?? "";
+        groups.set(part, (groups.get(part) ?? 0) + 1);
+      }
+      expect(groups.size, lesson.slug).toBeGreaterThan(0);
+      for (const [part, count] of groups) {
+        const label = part ? `${lesson.slug} part ${part}` : lesson.slug;
+        expect(count, label).toBeGreaterThanOrEqual(2);
+        expect(count, label).toBeLessThanOrEqual(4);
+      }
       for (const hint of hints) expect(hint.body.length, `${lesson.slug}: ${hint.title}`).toBeGreaterThan(80);
+    }
+  });
+
+  it("of the real course hold no reference code, and their reference lines name blocks that exist", async () => {
+    const course = loadCourse();
+    const files = new Map(course.lessons.map((l) => [`${l.dir}/hints.md`, readFileSync(path.join(course.root, l.dir, "hints.md"))]));
+    const blocks = await lessonBlocks(course);
+    expect(handoutLeaks(substantialBlocks(blocks), files)).toEqual([]);
+    for (const [file, text] of files) {
+      for (const ref of referencesIn(text.toString("utf8"))) {
+        expect(blocks.some((b) => `final/src/${b.file}` === ref.file && b.name === ref.block), `${file}: ${ref.file}#${ref.block}`).toBe(true);
+      }
     }
   });
 });

@@ -4,7 +4,7 @@
 //   npx tsx tools/lab/classroom-workflow.ts          rewrites .github/workflows/classroom.yml
 //
 // One push costs one `npm ci` and ONE test run: `npm run grade -- --out .lab/grade` grades every
-// lesson against its own lessons/NN-slug/src and writes .lab/grade/lesson-N/results.json. A step
+// lesson (0 to 7) against the learner's server in workspace/ and writes .lab/grade/lesson-N/results.json. A step
 // (id `results`) hands each file, base64-encoded, to classroom-resources/autograding-grading-reporter
 // as the output `lesson-N`, exactly what a runner action's `result` output is (the command grader:
 // core.setOutput('result', btoa(JSON.stringify(result)))). The reporter reads
@@ -43,7 +43,7 @@ export function missingResult(lesson: Lesson): string {
 export function renderWorkflow(lessons: readonly Lesson[]): string {
   const lines = [
     "# GitHub Classroom autograding for ftp-lab: one test run grades every lesson against the",
-    "# learner's lessons/NN-slug/src; each test's share of its lesson's points reaches Classroom.",
+    "# learner's server in workspace/; each test's share of its lesson's points reaches Classroom.",
     "# Written from lessons/manifest.json by tools/lab/classroom-workflow.ts: do not edit by hand,",
     "# run `npx tsx tools/lab/classroom-workflow.ts` instead. See docs/teachers.md.",
     "name: Autograding Tests",

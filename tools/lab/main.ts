@@ -10,6 +10,7 @@
 //   npm run grade -- [--lesson N] [--target lessons|solutions|final] [--out DIR]
 //   npm run verify                               (maintainers) is the course sound?
 //   npx tsx tools/lab/main.ts pin                (maintainers) rewrite tools/lab/graded-manifest.json
+//   npm run handout -- --out DIR                 (teachers) write the student repository into DIR
 //
 // package.json maps each script to `tsx tools/lab/main.ts <command>`. Errors are one line on
 // stderr ("lesson: no lesson 9: ..."), exit code 2; a failing test or check exits with 1;
@@ -20,6 +21,7 @@ import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { catchUpCommand } from "./commands/catch-up.ts";
 import { gradeCommand } from "./commands/grade.ts";
+import { handoutCommand } from "./commands/handout.ts";
 import { hintCommand } from "./commands/hint.ts";
 import { lessonCommand } from "./commands/lesson.ts";
 import { pinCommand } from "./commands/pin.ts";
@@ -36,7 +38,7 @@ type Action = (course: Course, command: Command) => Promise<number> | number;
 /** Runs the lab with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io = terminalIo()): Promise<number> {
   let exitCode = 0;
-  const names = ["lesson", "serve", "hint", "progress", "reset", "catch-up", "grade", "verify", "pin"];
+  const names = ["lesson", "serve", "hint", "progress", "reset", "catch-up", "grade", "verify", "pin", "handout"];
   let commandName = argv.find((a) => names.includes(a)) ?? "lab";
   const program = new Command("npm run")
     .description("ftp-lab: learn to build an FTP server, lesson by lesson")
@@ -84,8 +86,14 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
   );
   define(
     "hint",
-    (c) => c.description("show the next hint for lesson N").argument("<N>", "lesson number").option("--all", "show again the hints you have read"),
-    (course, c) => hintCommand(c.args[0]!, c.opts(), course, io),
+    (c) =>
+      c
+        .description("show the next hint for lesson N (or hint k)")
+        .argument("<N>", "lesson number")
+        .argument("[k]", "which hint (1 = the first)")
+        .option("--all", "show again the hints you have read")
+        .option("--reference", "show the reference code of the lesson (of hint k's part), where the course has it"),
+    (course, c) => hintCommand(c.args[0]!, { ...c.opts(), ...(c.args[1] !== undefined ? { which: c.args[1] } : {}) }, course, io),
   );
   define("progress", (c) => c.description("your lessons: status, last run, hints used, points"), (course) => progressCommand(course, io));
   define(
@@ -113,7 +121,7 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
       c
         .description("grade every lesson against its own stage (or lessons 1..N against lesson N's); write results.json (GitHub Classroom) and junit.xml")
         .option("--lesson <N>", "grade lessons 1..N against lesson N's stage (default: every lesson, each against its own)")
-        .option("--target <kind>", "lessons (the learner's folder of lesson N), solutions or final", "lessons")
+        .option("--target <kind>", "workspace (the learner's server; the default when workspace/ exists), lessons (each lesson's own folder), solutions or final")
         .option("--out <dir>", "where to write results.json and junit.xml (default .lab/grade)"),
     (course, c) => gradeCommand(c.opts(), course, io),
   );
@@ -133,8 +141,15 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
     (c) =>
       c
         .description("maintainers: pin the graded files and each lesson's tests in tools/lab/graded-manifest.json")
-        .option("--hashes-only", "only refresh the files' hashes (no test run; the test lists are kept)"),
+        .option("--hashes-only", "only refresh the files' hashes (no test run; the test lists are kept)")
+        .option("--workers <n>", "test files run at once (1 on a busy machine)", "2"),
     (course, c) => pinCommand(c.opts(), course, io),
+  );
+
+  define(
+    "handout",
+    (c) => c.description("teachers: write the student repository (no solutions, no final/, no reference code) into DIR").option("--out <dir>", "a new or empty folder outside the course"),
+    (course, c) => handoutCommand(c.opts(), course, io),
   );
 
   try {

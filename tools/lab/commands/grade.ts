@@ -1,9 +1,14 @@
 // `npm run grade`: the stage tests, against the learner's stages, with a share of each lesson's
 // points per requirement test. Two forms:
 //
-//   npm run grade -- --lesson N [--target ...] [--out DIR]   lessons 1..N against one stage (lesson N's)
-//   npm run grade -- [--target ...] [--out DIR]              every lesson against its own stage, in one
-//                                                           test run; DIR/lesson-N/results.json each
+//   npm run grade -- --lesson N [--target ...] [--out DIR]   lessons 0..N against one stage
+//   npm run grade -- [--target ...] [--out DIR]              every lesson in one test run;
+//                                                           DIR/lesson-N/results.json each
+//
+// Targets: `workspace` (the learner's one server, workspace/src: every lesson's tests run against
+// it; the default when workspace/ exists), `lessons` (the old per-lesson folders
+// lessons/NN-slug/src, each lesson against its own; the default without a workspace/),
+// `solutions` (each lesson against solutions/NN-slug) and `final`.
 //
 //   $ npm run grade -- --lesson 1
 //   Grading lesson 1 against lessons/01-local-authorizer/src
@@ -24,7 +29,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { classroomResult, type ClassroomResult } from "../classroom-results.ts";
-import { exists, findLesson, lessonsThrough, stageFolder, stageTestFile, STAGE_KINDS, type Course, type Lesson, type StageKind } from "../course.ts";
+import { exists, findLesson, lessonsThrough, stageFolder, stageTestFile, type Course, type Lesson, type StageKind } from "../course.ts";
 import { gradeRun, type GradedTest } from "../graded-tests.ts";
 import { MARK, type Io } from "../io.ts";
 import { junitXml } from "../junit.ts";
@@ -51,9 +56,24 @@ interface Plan {
   perLesson: boolean;
 }
 
+/** Where grading looks: the learner's workspace, or a stage folder per lesson. */
+export type GradeTarget = StageKind | "workspace";
+export const GRADE_TARGETS: readonly GradeTarget[] = ["workspace", "lessons", "solutions", "final"];
+/** The learner's one server (workspace/src/main.ts). */
+export const WORKSPACE = "workspace";
+
+/** The default target: the workspace when the course has one, else the per-lesson folders. */
+export function defaultTarget(course: Course): GradeTarget {
+  return exists(course, WORKSPACE) ? "workspace" : "lessons";
+}
+
+function folderOf(lesson: Lesson, kind: GradeTarget): string {
+  return kind === "workspace" ? WORKSPACE : stageFolder(lesson, kind);
+}
+
 export async function gradeCommand(options: GradeOptions, course: Course, io: Io): Promise<number> {
-  const kind = (options.target ?? "lessons") as StageKind;
-  if (!STAGE_KINDS.includes(kind)) throw new LabError(`--target ${JSON.stringify(options.target)}: use lessons, solutions or final`);
+  const kind = (options.target ?? defaultTarget(course)) as GradeTarget;
+  if (!GRADE_TARGETS.includes(kind)) throw new LabError(`--target ${JSON.stringify(options.target)}: use workspace, lessons, solutions or final`);
   const cwd = process.env["INIT_CWD"] ?? process.cwd();
   const outDir = path.resolve(cwd, options.out ?? path.join(course.root, ".lab", "grade"));
   const plan = planGrading(course, options.lesson, kind);
@@ -62,7 +82,7 @@ export async function gradeCommand(options: GradeOptions, course: Course, io: Io
   const pinned = readPinned(course);
   if (!pinned) throw new LabError(`${PINNED_MANIFEST} is missing: a maintainer writes it with \`npx tsx tools/lab/main.ts pin\``);
   const differences = pinnedDifferences(course, pinned);
-  if (differences.length > 0) return refuse(plan, differences, outDir, cwd, io);
+  if (differences.length > 0) return refuse(plan, differences, outDir, cwd, io, kind);
 
   let results = await runGrading(course, plan.lessons, plan.targets);
   let graded = gradeRun(results.results, results.run.unhandled, pinned.lessons);
@@ -93,18 +113,18 @@ export async function gradeCommand(options: GradeOptions, course: Course, io: Io
   return graded.length > 0 && graded.every((t) => t.status === "pass") ? EXIT.pass : EXIT.fail;
 }
 
-function planGrading(course: Course, lessonArg: string | undefined, kind: StageKind): Plan {
+function planGrading(course: Course, lessonArg: string | undefined, kind: GradeTarget): Plan {
   if (lessonArg !== undefined) {
     const lesson = findLesson(course, lessonArg);
-    const folder = stageFolder(lesson, kind);
+    const folder = folderOf(lesson, kind);
     const lessons = lessonsThrough(course, lesson);
     const targets = Object.fromEntries(lessons.map((l) => [stageTestFile(l), folder]));
     const headline = `Grading lesson${lessons.length > 1 ? `s ${lessons[0]!.id}-${lesson.id}` : ` ${lesson.id}`} against ${folder}/src`;
     return { lessons, targets, headline, perLesson: false };
   }
   const lessons = [...course.lessons];
-  const targets = Object.fromEntries(lessons.map((l) => [stageTestFile(l), stageFolder(l, kind)]));
-  const where = kind === "final" ? "final/src" : `its own ${kind}/NN-slug/src`;
+  const targets = Object.fromEntries(lessons.map((l) => [stageTestFile(l), folderOf(l, kind)]));
+  const where = kind === "final" ? "final/src" : kind === "workspace" ? `${WORKSPACE}/src` : `its own ${kind}/NN-slug/src`;
   return { lessons, targets, headline: `Grading lessons ${lessons[0]!.id}-${lessons[lessons.length - 1]!.id}, each against ${where}`, perLesson: true };
 }
 
@@ -159,8 +179,9 @@ function writeReports(plan: Plan, graded: readonly GradedTest[], results: readon
 }
 
 /** A graded file differs from the pinned copy: no tests run, every lesson is an error worth nothing. */
-function refuse(plan: Plan, differences: readonly string[], outDir: string, cwd: string, io: Io): number {
-  const message = `not graded: ${differences.length === 1 ? "a graded file differs" : `${differences.length} graded files differ`} from the course's copy (${PINNED_MANIFEST}): ${differences.join(", ")}. Restore ${differences.length === 1 ? "it" : "them"} (git checkout -- <file>) and grade again; only your lessons/NN-slug/src is yours to change.`;
+function refuse(plan: Plan, differences: readonly string[], outDir: string, cwd: string, io: Io, kind: GradeTarget): number {
+  const yours = kind === "workspace" ? `${WORKSPACE}/` : "lessons/NN-slug/src";
+  const message = `not graded: ${differences.length === 1 ? "a graded file differs" : `${differences.length} graded files differ`} from the course's copy (${PINNED_MANIFEST}): ${differences.join(", ")}. Restore ${differences.length === 1 ? "it" : "them"} (git checkout -- <file>) and grade again; only your ${yours} is yours to change.`;
   const graded: GradedTest[] = plan.lessons.map((lesson) => ({
     lesson,
     name: `lesson ${lesson.id}: not graded`,

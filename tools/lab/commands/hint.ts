@@ -8,6 +8,10 @@
 //   (the hint)
 //
 //   2 more hints: run `npm run hint 2` again when you want the next one.
+//
+// `npm run hint N k` shows hint k (and counts the hints up to it as read). `--reference` shows
+// the reference code instead (handout-reference.ts): the lesson's blocks, or those hint k names;
+// in the student's repository it says the teacher releases it.
 
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -16,11 +20,41 @@ import { parseHints, type Hint } from "../hints.ts";
 import { plural, type Io } from "../io.ts";
 import { LabError } from "../lab-error.ts";
 import { lessonProgress, readProgress, updateLesson } from "../progress.ts";
+import { referenceLines, withoutReferences } from "../handout-reference.ts";
 
-export async function hintCommand(arg: string, options: { all?: boolean }, course: Course, io: Io): Promise<number> {
+export interface HintOptions {
+  all?: boolean;
+  /** The hint to show ("2": the second), instead of the next one. */
+  which?: string;
+  reference?: boolean;
+}
+
+export async function hintCommand(arg: string, options: HintOptions, course: Course, io: Io): Promise<number> {
   const lesson = findLesson(course, arg);
+  if (options.reference && options.which === undefined && !existsSync(path.join(course.root, lesson.dir, "hints.md"))) {
+    // The reference does not need hints: without a hints file it shows the lesson's blocks.
+    for (const line of await referenceLines(course, lesson, [], undefined)) io.out(line);
+    return 0;
+  }
   const hints = readHints(course, lesson);
   const used = Math.min(lessonProgress(readProgress(course.root), lesson.id).hintsUsed, hints.length);
+  let which: number | undefined;
+  if (options.which !== undefined) {
+    which = Number(options.which);
+    if (!/^\d+$/.test(options.which) || which < 1 || which > hints.length) throw new LabError(`lesson ${lesson.id} has hints 1-${hints.length}, not ${JSON.stringify(options.which)}`);
+  }
+
+  if (options.reference) {
+    for (const line of await referenceLines(course, lesson, hints, which)) io.out(line);
+    return 0;
+  }
+
+  if (which !== undefined) {
+    show(io, lesson, hints[which - 1]!, which - 1, hints.length);
+    if (which > used) updateLesson(course.root, lesson.id, (entry) => ({ ...entry, hintsUsed: which! }));
+    io.out(remaining(lesson, hints.length - Math.max(used, which)));
+    return 0;
+  }
 
   if (options.all) {
     if (used === 0) {
@@ -34,7 +68,7 @@ export async function hintCommand(arg: string, options: { all?: boolean }, cours
 
   if (used >= hints.length) {
     io.out(`You have read all ${plural(hints.length, "hint")} for lesson ${lesson.id}. \`npm run hint -- ${lesson.id} --all\` shows them again.`);
-    io.out(`Still stuck? Compare with the reference: ${lesson.solutionDir}/src (or run it: \`npm run serve -- ${lesson.id} --solution\`).`);
+    io.out(`Still stuck? \`npm run hint -- ${lesson.id} --reference\` shows the reference code where the course has it (compare after you pass).`);
     return 0;
   }
   show(io, lesson, hints[used]!, used, hints.length);
@@ -55,7 +89,7 @@ function readHints(course: Course, lesson: Lesson): Hint[] {
 function show(io: Io, lesson: Lesson, hint: Hint, index: number, total: number): void {
   io.out(`Hint ${index + 1} of ${total} for lesson ${lesson.id}: ${hint.title}`);
   io.out("");
-  io.out(hint.body);
+  io.out(withoutReferences(hint.body));
   io.out("");
 }
 
