@@ -19,8 +19,6 @@ export interface HostPort {
  *   parsePortArg("127,0,0,1,195")     ->  throws FtpError 501
  */
 export function parsePortArg(arg: string): HostPort {
-  // TODO(lesson 6): six numbers 0-255 separated by commas: four for the IPv4 address, then
-  // the port as p1*256+p2. Anything else is 501 (syntax error in parameters).
   throw new FtpError(501, "PORT is not written yet (lesson 6).");
 }
 
@@ -30,8 +28,6 @@ export function parsePortArg(arg: string): HostPort {
  *   parseEprtArg("|3|x|1|")              ->  throws FtpError 522 (unknown network protocol)
  */
 export function parseEprtArg(arg: string): HostPort {
-  // TODO(lesson 6): the first character is the delimiter; then protocol (1 = IPv4, 2 = IPv6,
-  // else 522), address (of that family) and port (1-65535). Other mistakes are 501.
   throw new FtpError(501, "EPRT is not written yet (lesson 6).");
 }
 
