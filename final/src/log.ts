@@ -8,10 +8,14 @@
 //
 // Levels: info (sessions, logins, transfers), verbose (every command, -V), debug (replies, -D).
 
+//> 5 pino-import
 import pino from "pino";
 
+//<
 export type Level = "error" | "warn" | "info" | "verbose" | "debug";
+//> 5 levels
 const NUMBERS: Record<Level, number> = { error: 50, warn: 40, info: 30, verbose: 25, debug: 20 };
+//<
 
 export type Fields = Record<string, string | number | boolean | undefined>;
 
@@ -23,6 +27,7 @@ export interface Logger {
 }
 
 export const silentLogger: Logger = { enabled: () => false, log: () => {}, flush: () => {} };
+//> 5 console-lines
 
 /** "k=v k2=\"with space\"" (a plain loop: this runs for every line of every session) */
 function formatFields(fields: Record<string, unknown>): string {
@@ -85,6 +90,7 @@ function batchedStderr(): { write(line: string): void; flush(): void } {
     flush,
   };
 }
+//<
 
 export interface LogOptions {
   level: Level;
@@ -95,17 +101,14 @@ export interface LogOptions {
 }
 
 export function createLogger(options: LogOptions): Logger {
-  const streams: pino.StreamEntry<string>[] = [];
-//> 0-5 console-only
-  //- const file = null as ReturnType<typeof pino.destination> | null;
+//> 0-5 no-log-yet
+  //- return silentLogger;
 //<
+//> 5 logger
+  const streams: pino.StreamEntry<string>[] = [];
 //> 5 log-file
   const file = options.file ? pino.destination({ dest: options.file, sync: false, mkdir: true, minLength: 0 }) : null;
   if (file) streams.push({ level: options.level, stream: file });
-//| stub
-  // TODO(lesson 5): when options.file is set, also log there, one JSON object per line:
-  // pino.destination({ dest: options.file, ... }) is a stream to add to `streams`, and
-  // `file` is what flush() writes out before the server exits.
 //<
   if (streams.length === 0 && !options.console) return silentLogger;
   // pino writes the JSON file (when there is one); the console is written directly.
@@ -134,4 +137,5 @@ export function createLogger(options: LogOptions): Logger {
       file?.flushSync();
     },
   };
+//<
 }

@@ -9,9 +9,11 @@
  * - `--log-file FILE` writes one JSON object per line: logins, transfers (command, path, exact
  *   byte count), and refused logins as warnings, never with the password. In a config file,
  *   `[logging] file = x.log` is relative to the config file's folder.
+ * - Levels: info by default (no single commands), -V every command (PASS as "PASS ******"),
+ *   -D the replies too; the console (stderr) gets the same events as readable lines.
  *
  * Run: npx vitest run test/lessons/05-throttling-logging.test.ts
- *      (FTP_TARGET=lessons/05-throttling-logging for your own server)
+ *      (npm run lesson 5 runs them against your workspace)
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -100,8 +102,8 @@ describe.concurrent("lesson 5: --write-limit slows down what the server sends", 
         "RETR big.bin (from the RETR command to the 226 reply)",
         "--write-limit",
         "--write-limit caps the bytes per second the server WRITES to data connections (downloads). " +
-          "The option is already wired to a Throttle stream in RETR; the Throttle asks TokenBucket.take() how long to wait: " +
-          "does take() return a wait (in ms) when the bucket holds fewer tokens than the chunk, instead of always 0? " +
+          "Is the option read at all (the kit parsed it: which option holds it is in workspace/README.md), and does RETR send through your throttle? " +
+          "Does your token bucket make the sender wait when it holds fewer tokens than the chunk, instead of letting it go? " +
           "(If uploads are slow instead, read and write are swapped: the server reads uploads, writes downloads.)",
         throttleRepro("--write-limit", "time curl -s -o /dev/null ftp://127.0.0.1:2121/big.bin"),
         stage,
@@ -171,7 +173,7 @@ describe.concurrent("lesson 5: --read-limit slows down what the server receives"
         "STOR up.bin (from the STOR command to the 226 reply)",
         "--read-limit",
         "--read-limit caps the bytes per second the server READS from data connections (uploads). " +
-          "The option is already wired to a Throttle stream in STOR (one bucket per direction); does TokenBucket.take() make it wait? The 226 must only come once everything is written.",
+          "Does STOR pass what it receives through a throttle of its own (one bucket per direction, per session)? The 226 must only come once everything is written.",
         throttleRepro("--read-limit", "time curl -s -T /tmp/pub/big.bin ftp://127.0.0.1:2121/up.bin"),
         stage,
         ftp,
@@ -272,6 +274,133 @@ describe.concurrent("lesson 5: --log-file writes one JSON object per line", () =
         );
       }
     }
+  });
+});
+
+/** Every string (or number) value of an entry, for checks that do not care about field names. */
+const valuesOf = (e: LogEntry): string[] => Object.values(e).map((v) => (typeof v === "string" ? v : JSON.stringify(v)));
+const mentions = (e: LogEntry, text: string): boolean => valuesOf(e).some((v) => v.includes(text));
+
+describe.concurrent("lesson 5: levels decide how much is logged", () => {
+  const stage = useStageServer({
+    files: { "home/readme.txt": "hello\n" },
+    args: (root) => ["--user", `anna:${PASSWORD}:elradfmw:${root.path("home")}`, "--log-file", root.path("ftpd.log")],
+  });
+  const log = () => stage.root.path("ftpd.log");
+
+  it("at the default level (info), single commands are not logged: a CWD that fails leaves no entry", async () => {
+    const marker = `levels-check-${process.pid}`;
+    await stage.session(async (ftp) => {
+      await ftp.sendExpect(`CWD ${marker}`, 550, "CWD to a folder that does not exist is answered with 550");
+      await ftp.sendExpect("QUIT", 221, "QUIT is answered with 221");
+    }, "anna", PASSWORD);
+    // A later event that info does log (a refused login): once it is in the file, the CWD's entry would be too.
+    const ftp = await stage.connect();
+    try {
+      await ftp.sendExpect(`USER ${marker}-user`, 331, "USER is answered with 331");
+      await ftp.sendExpect(`PASS ${WRONG}`, 530, "a wrong password is refused with 530");
+    } finally {
+      ftp.destroy();
+    }
+    await expectLogEntry(log(), `about the refused login of ${marker}-user`, (e) => mentions(e, `${marker}-user`), "a refused login is logged at level warn, with the name that was tried", stage);
+    const noisy = readJsonLines(log()).filter((e) => mentions(e, `CWD ${marker}`) || (mentions(e, marker) && !mentions(e, `${marker}-user`)));
+    if (noisy.length) {
+      throw new HarnessError(
+        `At the default level the log file has an entry for a single command (CWD ${marker}):\n${indent(noisy.map((e) => JSON.stringify(e)).join("\n"))}\n` +
+          `  cause:     level info logs sessions, logins and transfers; every command is level verbose, logged only with -V (or -D). ` +
+          `Does your logger drop entries below the level the options ask for?\n${stage.about()}`,
+      );
+    }
+  });
+});
+
+describe.concurrent("lesson 5: -V logs every command (PASS without the password), and the console gets readable lines", () => {
+  const stage = useStageServer({
+    files: { "home/readme.txt": "hello\n" },
+    args: (root) => ["-V", "--user", `anna:${PASSWORD}:elradfmw:${root.path("home")}`, "--log-file", root.path("ftpd.log")],
+  });
+  const log = () => stage.root.path("ftpd.log");
+
+  it("with -V each command line is logged, and PASS is logged without the password (file and console)", async () => {
+    const marker = `verbose-check-${process.pid}`;
+    await stage.session(async (ftp) => {
+      await ftp.sendExpect(`CWD ${marker}`, 550, "CWD to a folder that does not exist is answered with 550");
+    }, "anna", PASSWORD);
+    await expectLogEntry(
+      log(),
+      `for the command "CWD ${marker}"`,
+      (e) => mentions(e, `CWD ${marker}`),
+      "-V (verbose) logs every command line the server reads, e.g. {\"level\":\"verbose\",\"msg\":\"command\",\"line\":\"CWD docs\"}",
+      stage,
+    );
+    await expectLogEntry(
+      log(),
+      `for the PASS command, with the password hidden (e.g. "PASS ******")`,
+      (e) => valuesOf(e).some((v) => /^PASS\b/i.test(v)),
+      "-V logs PASS like every other command, but with the password replaced: PASS ******",
+      stage,
+    );
+    for (const [where, text] of [
+      [`the log file ${log()}`, fileText(log())],
+      ["the console (the server's stderr)", stage.server.stderr()],
+    ] as const) {
+      if (text.includes(PASSWORD)) {
+        throw new HarnessError(
+          `${where} contains anna's password (${PASSWORD}) in clear text.\n  cause:     a command line is logged as it came, except PASS: log "PASS ******" instead.\n  the output has:\n${indent(text)}`,
+        );
+      }
+    }
+  });
+
+  it("the console (stderr) gets one readable line per event: the time, the level and the event, not JSON", async () => {
+    const marker = `console-check-${process.pid}`;
+    await stage.session(async (ftp) => {
+      await ftp.sendExpect(`CWD ${marker}`, 550, "CWD to a folder that does not exist is answered with 550");
+    }, "anna", PASSWORD);
+    const line = await waitFor(
+      () =>
+        stage.server
+          .stderr()
+          .split("\n")
+          .find((l) => l.includes(marker)),
+      5000,
+      () =>
+        `a line on the server's stderr (the console) for the command "CWD ${marker}".\n` +
+        `  cause:     the console log is for a person: the same events as the file, one line each, written to stderr as they happen\n${stage.about()}`,
+    );
+    const login = stage.server
+      .stderr()
+      .split("\n")
+      .find((l) => /login/i.test(l) && l.includes("anna"));
+    const problems: string[] = [];
+    if (line.trimStart().startsWith("{")) problems.push("the line is JSON: the console is for people (JSON goes to the file)");
+    if (!/\d\d:\d\d:\d\d/.test(line)) problems.push("the line has no time of day (hh:mm:ss)");
+    if (!/\b(verbose|debug|info)\b/i.test(line)) problems.push("the line does not say its level (verbose for a command)");
+    if (login === undefined) problems.push('no console line for the login of anna (a line naming "login" and the user)');
+    if (problems.length) {
+      throw new HarnessError(
+        `The console log is not readable enough: ${problems.join("; ")}.\n  line:      ${line}\n` +
+          `  expected:  something like 2026-11-21T10:44:02.123Z VERBOSE command session=3 user=anna line="CWD ${marker}"\n${stage.about()}`,
+      );
+    }
+  });
+});
+
+describe.concurrent("lesson 5: -D logs the replies too", () => {
+  const stage = useStageServer({ args: (root) => ["-D", "--log-file", root.path("ftpd.log")] });
+  const log = () => stage.root.path("ftpd.log");
+
+  it("with -D each reply the server sends is logged (here the 257 to PWD)", async () => {
+    await stage.session(async (ftp) => {
+      await ftp.sendExpect("PWD", 257, "PWD is answered with 257");
+    });
+    await expectLogEntry(
+      log(),
+      `with the reply "257 ..." to PWD`,
+      (e) => valuesOf(e).some((v) => /^257[ -]/.test(v)),
+      "-D (debug) logs every reply line as it is sent, e.g. {\"level\":\"debug\",\"msg\":\"reply\",\"text\":\"257 \\\"/\\\" is the current folder.\"}: your one reply function is the place",
+      stage,
+    );
   });
 });
 

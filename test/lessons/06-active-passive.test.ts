@@ -15,26 +15,29 @@
  * never to a privileged port (below 1024), or anyone could use it to attack a third machine.
  *
  * Run: npx vitest run test/lessons/06-active-passive.test.ts
- *      (FTP_TARGET=lessons/06-active-passive for your own server)
+ *      (npm run lesson 6 runs them against your workspace)
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Socket } from "node:net";
+import net, { type Socket } from "node:net";
 import { describe, it } from "vitest";
 import { HarnessError, expectBytes, explainFailure, makeTempRoot, type FtpSocket } from "../harness/index.ts";
 import { itNeeding } from "../harness/tools-available.ts";
 import {
   REPLY_MS,
   expectTransferComplete,
+  fileText,
   indent,
   listingLines,
   loopbackProblem,
   passiveRead,
   payload,
+  readJsonLines,
   runTool,
   sha256,
   toolFailure,
   useStageServer,
+  waitFor,
   type StageServer,
 } from "./stage-helpers.ts";
 
@@ -141,6 +144,20 @@ describe.concurrent("lesson 6: PORT and EPRT, the server connects to the client"
     });
   });
 
+  it("one PORT serves one transfer: a second LIST after it gets 425", async () => {
+    await stage.session(async (ftp) => {
+      await activeTransfer(stage, ftp, "PORT", "LIST");
+      const r = await ftp.send("LIST");
+      if (r.code !== 425) {
+        throw explainFailure(
+          `A second LIST after one PORT got ${r.code}, expected 425.`,
+          r,
+          ftp.context("like a PASV, a PORT sets up the data connection of ONE transfer; the transfer uses it up, and the next one needs a new PORT/EPRT/PASV/EPSV (425 otherwise)"),
+        );
+      }
+    });
+  });
+
   it(`PORT to another address than the client's own is refused with 501 and the server never connects there (RFC 2577)`, async () => {
     await stage.session(async (ftp) => {
       // A machine the client does not own: documentation address 192.0.2.1 (RFC 5737), port 50000.
@@ -188,6 +205,57 @@ describe.concurrent("lesson 6: PORT and EPRT, the server connects to the client"
         await ftp.sendExpect(`PORT ${arg}`, 501, "PORT needs exactly six numbers h1,h2,h3,h4,p1,p2, each 0-255 (one byte); anything else is a syntax error in the argument: 501");
       }
       await ftp.sendExpect("NOOP", 200, "a refused PORT is not a reason to drop the session: NOOP still works");
+    });
+  });
+
+  it("a malformed EPRT (missing field, wrong family for the address, port 0 or above 65535) is refused with 501", async () => {
+    await stage.session(async (ftp) => {
+      for (const arg of ["|1|127.0.0.1|", "|1|::1|50000|", "|2|127.0.0.1|50000|", "|1|127.0.0.1|0|", "|1|127.0.0.1|70000|", "|1|127.0.0.1|5x000|", "1|127.0.0.1|50000"]) {
+        await ftp.sendExpect(
+          `EPRT ${arg}`,
+          501,
+          "EPRT's argument is <d>proto<d>address<d>port<d> with the same delimiter four times; the address must belong to the protocol (1 = IPv4, 2 = IPv6) and the port be 1-65535; anything else is 501",
+        );
+      }
+      await ftp.sendExpect("NOOP", 200, "a refused EPRT is not a reason to drop the session: NOOP still works");
+    });
+  });
+
+  it("PORT follows the command table's rules: 530 before login, 501 without an argument", async () => {
+    const ftp = await stage.connect();
+    try {
+      await ftp.sendExpect("PORT 127,0,0,1,195,80", 530, "like every data-connection command, PORT needs a login: 530 before USER/PASS (the table entry says so)");
+      await ftp.sendExpect("EPRT |1|127.0.0.1|50000|", 530, "EPRT needs a login too: 530");
+      await ftp.sendExpect("USER anonymous", 331, "USER is answered with 331");
+      await ftp.sendExpect("PASS guest@example.com", 230, "PASS is answered with 230");
+      await ftp.sendExpect("PORT", 501, "PORT without an argument is a syntax error in the parameters: 501");
+    } finally {
+      ftp.destroy();
+    }
+  });
+
+  it("when the server cannot connect to the PORT address (nobody listens there), the transfer fails with 425 and the session goes on", async () => {
+    // A port that was free a moment ago and has nobody listening now.
+    const closedPort = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once("error", reject);
+      srv.listen(0, "127.0.0.1", () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    await stage.session(async (ftp) => {
+      await ftp.sendExpect(`PORT 127,0,0,1,${closedPort >> 8},${closedPort & 255}`, 200, WHY_PORT);
+      let r = await ftp.send("RETR hello.txt", 15_000);
+      if (r.code === 150 || r.code === 125) r = await ftp.readReply(15_000);
+      if (r.code !== 425) {
+        throw explainFailure(
+          `RETR over a PORT nobody listens on got ${r.code}, expected 425.`,
+          r,
+          ftp.context("when connecting to the client fails (connection refused, or no answer within a timeout), the reply is 425 Can't open data connection; never 226"),
+        );
+      }
+      await ftp.sendExpect("NOOP", 200, "after a failed active connection the session goes on: NOOP still works");
     });
   });
 
@@ -257,6 +325,41 @@ describe.concurrent("lesson 6: PORT and EPRT, the server connects to the client"
     } finally {
       local.cleanup();
     }
+  });
+});
+
+describe.concurrent("lesson 6: refused PORTs are logged, and the operator can allow what RFC 2577 refuses", () => {
+  const stage = useStageServer({ files: FILES, args: (root) => ["--log-file", root.path("ftpd.log")] });
+  const open = useStageServer({ files: FILES, args: ["--permit-foreign-addresses", "--permit-privileged-ports"] });
+
+  it("a PORT to a foreign address is logged as a warning that names the address (it may be an attack)", async () => {
+    await stage.session(async (ftp) => {
+      await ftp.sendExpect("PORT 192,0,2,1,195,80", 501, "RFC 2577: PORT to an address that is not the client's own is refused with 501");
+    });
+    const file = stage.root.path("ftpd.log");
+    await waitFor(
+      () => readJsonLines(file).find((e) => (e.level === "warn" || e.level === "warning" || e.level === 40) && Object.values(e).some((v) => String(v).includes("192.0.2.1"))),
+      5000,
+      () =>
+        `a log line at level "warn" naming 192.0.2.1 in ${file}.\n` +
+        `  cause:     a PORT to someone else's address is what a bounce attack looks like: the operator wants to see it (log it as a warning with the address asked for and the client's)\n` +
+        `  the file has:\n${indent(fileText(file))}\n${stage.about()}`,
+    );
+  });
+
+  it("with --permit-privileged-ports, PORT to a port below 1024 is accepted (200)", async () => {
+    await open.session(async (ftp) => {
+      await ftp.sendExpect("PORT 127,0,0,1,0,25", 200, "--permit-privileged-ports lifts the rule 'port 1024 or above' (the operator asked for it): PORT is answered 200");
+    });
+  });
+
+  it.skipIf(v4Extra !== null)(`with --permit-foreign-addresses, PORT to another address is accepted and the server connects there${v4Extra ? ` (skipped: ${v4Extra})` : ""}`, async () => {
+    await open.session(async (ftp) => {
+      const data = await activeTransfer(open, ftp, "PORT", "LIST", { listenOn: "127.0.0.2" });
+      if (!listingLines(data).some((l) => l.endsWith(" hello.txt"))) {
+        throw new HarnessError(`The LIST sent to 127.0.0.2 has no line for hello.txt.\n  received:\n${indent(data.toString("latin1"))}\n${open.about()}`);
+      }
+    });
   });
 });
 

@@ -13,14 +13,16 @@
  *   announce 203.0.113.7 (EPSV replies carry no address).
  *
  * and warns on stderr (`ftpd: warning: ...`) about setups that cannot work from outside:
- * --nat-address without --range (random passive ports cannot be forwarded), a private
- * --nat-address, and --nat-address while listening on a loopback address. These are advice:
+ * --nat-address without --range (random passive ports cannot be forwarded), a private or a
+ * carrier-grade NAT --nat-address, --nat-address while listening on a loopback address,
+ * --masquerade-map without --nat-address, and a map that tells a network an address outside
+ * it (hairpin NAT). These are advice:
  * the server starts anyway. Without --nat-address, --masquerade-map or --range it says nothing.
  *
  * The tests match the key facts (port, range, address, flag names), not your exact words.
  *
  * Run: npx vitest run test/lessons/07-port-mapping.test.ts
- *      (FTP_TARGET=lessons/07-port-mapping for your own server)
+ *      (npm run lesson 7 runs them against your workspace)
  */
 import path from "node:path";
 import { describe, it } from "vitest";
@@ -237,10 +239,16 @@ describe.concurrent("lesson 7: the router note for the other router settings, an
     });
   });
 
-  it("--masquerade-map alone: the note names the control port", async () => {
-    const args = ["--masquerade-map", `192.168.1.0/24=${PRIVATE}`];
+  it("--masquerade-map with --nat-address: the note names the control port, each mapped network with its address, and the address everyone else is told", async () => {
+    const range = randomRange();
+    const args = ["--range", range.text, "--masquerade-map", `192.168.1.0/24=${PRIVATE}`, "--nat-address", PUBLIC];
     await withServer("0.0.0.0", args, async (server) => {
-      await expectNote(server, [portFact(server.port)], repro("0.0.0.0", args));
+      await expectNote(
+        server,
+        [portFact(server.port), { re: /192\.168\.1\.0\/24/, what: "the mapped network 192.168.1.0/24" }, addressFact(PRIVATE), addressFact(PUBLIC)],
+        repro("0.0.0.0", args),
+      );
+      expectNoWarnings(server, "this setup is right (the LAN is told the LAN address, everyone else the public one)", repro("0.0.0.0", args));
     });
   });
 
@@ -283,6 +291,45 @@ describe.concurrent("lesson 7: warnings for setups that cannot work from the int
         server,
         [addressFact(PRIVATE), { re: /private/i, what: 'the word "private"' }, { re: /public/i, what: "that a public address is needed" }],
         "10.x, 172.16-31.x and 192.168.x addresses exist only inside a LAN; announced to a client on the internet they lead nowhere. Put the router's public address in --nat-address",
+        repro("0.0.0.0", args),
+      );
+    });
+  });
+
+  it("--nat-address 100.64.12.34 (carrier-grade NAT, 100.64.0.0/10): warns that forwarding on your router cannot help", async () => {
+    const range = randomRange();
+    const args = ["--range", range.text, "--nat-address", "100.64.12.34"];
+    await withServer("0.0.0.0", args, async (server) => {
+      await expectWarning(
+        server,
+        [addressFact("100.64.12.34"), { re: /carrier[- ]grade|CGN/i, what: 'the words "carrier-grade NAT"' }],
+        "100.64.0.0/10 is shared address space (RFC 6598): a router whose WAN address is in it sits behind the provider's own NAT, so its port forwarding is never reached from the internet",
+        repro("0.0.0.0", args),
+      );
+    });
+  });
+
+  it("--masquerade-map without --nat-address: warns that everyone outside the map is told this machine's own address, and names --nat-address", async () => {
+    const range = randomRange();
+    const args = ["--range", range.text, "--masquerade-map", `192.168.1.0/24=${PRIVATE}`];
+    await withServer("0.0.0.0", args, async (server) => {
+      await expectWarning(
+        server,
+        [{ re: /--nat-address/, what: "the flag --nat-address" }],
+        "the map covers the LAN; a client from the internet matches no rule and is told the address it connected to, which behind a router is the server's private address",
+        repro("0.0.0.0", args),
+      );
+    });
+  });
+
+  it(`--masquerade-map 192.168.1.0/24=${PUBLIC} (an address outside the network): warns about hairpin NAT`, async () => {
+    const range = randomRange();
+    const args = ["--range", range.text, "--masquerade-map", `192.168.1.0/24=${PUBLIC}`, "--nat-address", PUBLIC];
+    await withServer("0.0.0.0", args, async (server) => {
+      await expectWarning(
+        server,
+        [{ re: /192\.168\.1\.0\/24/, what: "the network 192.168.1.0/24" }, { re: /hairpin/i, what: 'the word "hairpin"' }],
+        "the map exists to tell LAN clients the LAN address; telling them one outside their network (the public one) only works if the router does hairpin NAT",
         repro("0.0.0.0", args),
       );
     });

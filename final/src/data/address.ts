@@ -29,9 +29,6 @@ export function parsePortArg(arg: string): HostPort {
   const port = n[4]! * 256 + n[5]!;
   if (port === 0) throw new FtpError(501, "PORT port must not be 0.");
   return { host: n.slice(0, 4).join("."), port };
-//| stub
-  // TODO(lesson 6): six numbers 0-255 separated by commas: four for the IPv4 address, then
-  // the port as p1*256+p2. Anything else is 501 (syntax error in parameters).
 //<
 //> 0-6 no-port-yet
   //- throw new FtpError(501, "PORT is not written yet (lesson 6).");
@@ -63,9 +60,6 @@ export function parseEprtArg(arg: string): HostPort {
     throw new FtpError(501, "EPRT port must be 1-65535.");
   }
   return { host, port };
-//| stub
-  // TODO(lesson 6): the first character is the delimiter; then protocol (1 = IPv4, 2 = IPv6,
-  // else 522), address (of that family) and port (1-65535). Other mistakes are 501.
 //<
 //> 0-6 no-eprt-yet
   //- throw new FtpError(501, "EPRT is not written yet (lesson 6).");

@@ -11,9 +11,11 @@
 import { Transform, type TransformCallback } from "node:stream";
 
 export class TokenBucket {
+//> 5 bucket-state
   private tokens = 0;
   private last = performance.now();
 
+//<
   constructor(readonly rate: number) {}
 
   /**
@@ -36,20 +38,28 @@ export class TokenBucket {
       return 0;
     }
     return Math.ceil(((bytes - this.tokens) / this.rate) * 1000);
-//| stub
-    // TODO(lesson 5): add the tokens that dripped in since this.last (rate per second, at
-    // most rate/10 saved up), then either take `bytes` of them and return 0, or return how
-    // many milliseconds until there will be enough.
 //<
   }
 
+//> 5 slice
   /** Slice size: about 1/10 s of traffic, at least 1 byte. */
   get slice(): number {
     return Math.max(1, Math.floor(this.rate / 10));
   }
+//<
 }
 
 export class Throttle extends Transform {
+//> 0-5 pass-through
+  //- constructor(_bucket: TokenBucket) {
+  //-   super();
+  //- }
+//-
+  //- override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  //-   done(null, chunk);
+  //- }
+//<
+//> 5 throttle-stream
   constructor(private readonly bucket: TokenBucket) {
     super();
   }
@@ -71,4 +81,5 @@ export class Throttle extends Transform {
     };
     next();
   }
+//<
 }

@@ -12,6 +12,9 @@
 // that looks wrong from here (say, listening on 127.0.0.1) can be right with a port
 // forwarder on the same machine. A loopback --nat-address (127.0.0.2 for npm run router, as
 // in lesson 7) is such a forwarder, so 127.0.0.1 gets no warning then.
+//
+//   ftpd --nat-address 100.64.12.34           (the router's WAN address, from its status page)
+//   ftpd: warning: --nat-address 100.64.12.34 is a carrier-grade NAT address ...
 
 import ipaddr from "ipaddr.js";
 
@@ -21,7 +24,7 @@ export interface RouterSetup {
   port: number;
   passiveRange?: { from: number; to: number };
   masqueradeAddress?: string;
-  masqueradeMap: readonly unknown[];
+  masqueradeMap: readonly { network: string; address: string }[];
 }
 
 export interface RouterAdvice {

@@ -11,9 +11,6 @@
 import { Transform, type TransformCallback } from "node:stream";
 
 export class TokenBucket {
-  private tokens = 0;
-  private last = performance.now();
-
   constructor(readonly rate: number) {}
 
   /**
@@ -26,32 +23,14 @@ export class TokenBucket {
     return 0;
   }
 
-  /** Slice size: about 1/10 s of traffic, at least 1 byte. */
-  get slice(): number {
-    return Math.max(1, Math.floor(this.rate / 10));
-  }
 }
 
 export class Throttle extends Transform {
-  constructor(private readonly bucket: TokenBucket) {
+  constructor(_bucket: TokenBucket) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    let offset = 0;
-    const next = (): void => {
-      if (this.destroyed) return;
-      if (offset >= chunk.length) return done();
-      const piece = chunk.subarray(offset, offset + this.bucket.slice);
-      const wait = this.bucket.take(piece.length);
-      if (wait > 0) {
-        setTimeout(next, wait);
-        return;
-      }
-      offset += piece.length;
-      this.push(piece);
-      next();
-    };
-    next();
+    done(null, chunk);
   }
 }
