@@ -258,11 +258,16 @@ export interface DocsReport {
   written: string[];
 }
 
-/** lessons/*\/README.md (of lessons in the manifest or not) and docs/*.md that exist under `dir`, sorted. */
+/** lessons/*\/README.md and reference.md (of lessons in the manifest or not) and docs/*.md that exist under `dir`, sorted. */
 export async function listDocs(dir: string): Promise<string[]> {
   const found: string[] = [];
   for (const sub of (await readdir(path.join(dir, "lessons"), { withFileTypes: true }).catch(() => [])).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (sub.isDirectory() && existsSync(path.join(dir, "lessons", sub.name, "README.md"))) found.push(`lessons/${sub.name}/README.md`);
+    if (!sub.isDirectory()) continue;
+    // README.md is the lesson; reference.md is the walkthrough of the reference code, read after
+    // the lesson passes (its excerpts are filled like the README's).
+    for (const name of ["README.md", "reference.md"]) {
+      if (existsSync(path.join(dir, "lessons", sub.name, name))) found.push(`lessons/${sub.name}/${name}`);
+    }
   }
   const docs = await readdir(path.join(dir, "docs"), { withFileTypes: true }).catch(() => []);
   for (const f of docs.filter((d) => d.isFile() && d.name.endsWith(".md")).map((d) => d.name).sort()) found.push(`docs/${f}`);
