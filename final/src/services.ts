@@ -194,6 +194,10 @@ export function buildServices(options: StartOptions): Built {
   const log = values["logging.enabled"]
     ? createLogger({ level: values["logging.level"], console: values["logging.console"], file: values["logging.file"] })
     : silentLogger;
+//> 5 flush-log-on-exit
+  // However the process ends (Ctrl-C, or sessions that did not close in time), the last lines reach the file.
+  process.once("exit", () => log.flush());
+//<
 
 //> final message-files
   // Welcome and goodbye texts from files, as xxftp's xxftp.welcome and xxftp.goodbye: read

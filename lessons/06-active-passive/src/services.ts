@@ -80,6 +80,8 @@ export function buildServices(options: StartOptions): Built {
   const log = values["logging.enabled"]
     ? createLogger({ level: values["logging.level"], console: values["logging.console"], file: values["logging.file"] })
     : silentLogger;
+  // However the process ends (Ctrl-C, or sessions that did not close in time), the last lines reach the file.
+  process.once("exit", () => log.flush());
 
   const server: ServerSettings = {
     ...serverSettings(values),

@@ -12,7 +12,6 @@
 
 import { parseCommandLine, UsageError, type StartOptions } from "./cli.ts";
 import { ConfigError, NotWrittenYet } from "./config-error.ts";
-import { FtpServer } from "./server.ts";
 
 function fail(message: string): never {
   process.stderr.write(`ftpd: error: ${message}\n`);
@@ -61,6 +60,8 @@ async function main(): Promise<void> {
   }
   if (options === "exit") return;
   const { host, port } = options.server;
+  // Your server is loaded once the command line is known to be good (a mistake there is reported at once).
+  const { FtpServer } = await import("./server.ts");
   let server;
   let address;
   try {
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
   } catch (err) {
     failOnKnown(err);
     const code = (err as NodeJS.ErrnoException).code;
+    // A bug in the server (not a system error): its stack says where.
+    if (typeof code !== "string") fail(`the server did not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     const why = code === "EADDRINUSE" ? "the port is in use (pick another with -p)" : code === "EACCES" ? "ports below 1024 need root (use -p 2121)" : String(err);
     fail(`cannot listen on ${host}:${port}: ${why}`);
   }
