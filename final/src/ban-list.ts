@@ -1,3 +1,4 @@
+//> 0 ban-list
 // Slows down password guessing across connections: an address that fails to log in
 // `banAfter` times within `seconds` is refused (421 before the greeting) until `seconds`
 // after its last failure. Off when banAfter is 0. Memory stays bounded: entries expire, and
@@ -43,3 +44,4 @@ export class BanList {
     for (const [ip, r] of this.records) if (r.bannedUntil <= now && now - r.last > windowMs) this.records.delete(ip);
   }
 }
+//<

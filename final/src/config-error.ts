@@ -13,3 +13,9 @@ export class ConfigError extends Error {
     super(`${file}${line > 0 ? `:${line}` : ""}: ${problem} (fix: ${fix})`);
   }
 }
+
+/**
+ * A part of the server that a lesson asks you to write, and that is not written yet: main.ts
+ * prints its message (no stack trace) and exits with code 2.
+ */
+export class NotWrittenYet extends Error {}

@@ -1,22 +1,37 @@
-// The listening side: accepts control connections and gives each its own Session, after
-// the checks that come before the greeting: banned address, too many sessions in all, too
-// many from one address (each answered with a 421 and a reason).
+// Your FTP server. The kit's main.ts parses the command line, then:
 //
-//   const server = new FtpServer({ ...serverSettings(defaultValues()), port: 0 }, { authorizer, log, codec: utf8, ... });
-//   const { host, port } = await server.listen();   // e.g. 127.0.0.1, 40123
+//   const server = new FtpServer(options);          // options: what the kit parsed (cli.ts)
+//   const { host, port } = await server.listen();   // then it prints LISTENING host:port
 //   ...
-//   await server.close();
+//   await server.close();                           // on Ctrl-C or SIGTERM
 
+import type { StartOptions } from "./cli.ts";
+//> 0 server-imports
 import { createServer, type Server, type Socket } from "node:net";
 import { BanList } from "./ban-list.ts";
 import { buildCommandTable } from "./commands/table.ts";
 import type { CommandSpec } from "./commands/spec.ts";
+import type { SettingValues } from "./config/settings.ts";
 import { plainIp } from "./data/address.ts";
-import type { ServerOptions, ServerServices, ServerSettings } from "./options.ts";
+import type { ServerOptions } from "./options.ts";
+import { buildServices } from "./services.ts";
 import { Session, type SessionHost } from "./session.ts";
 //> final implicit-tls-import
 import { secureServerSocket } from "./tls/secure-socket.ts";
 //<
+//> final tls-load-import
+import type { EffectiveSettings } from "./config/effective.ts";
+import { tlsIdentity } from "./services.ts";
+//<
+//| stub
+// TODO(lesson 0): import what your server needs (node:net's createServer, your session ...).
+//- import { NotWrittenYet } from "./config-error.ts";
+//<
+
+//> 0 ftp-server
+// The listening side accepts control connections and gives each its own Session, after the
+// checks that come before the greeting: banned address, too many sessions in all, too many
+// from one address (each answered with a 421 and a reason).
 
 export class FtpServer implements SessionHost {
   readonly commands: ReadonlyMap<string, CommandSpec> = buildCommandTable();
@@ -26,12 +41,23 @@ export class FtpServer implements SessionHost {
   private readonly server: Server;
   /**
    * The settings and the services in one object, as the session and the commands read them
-   * (`s.options.quotas`); made once here, never changed.
+   * (`s.options.quotas`); made once here (the final server adds its TLS certificate in listen()).
    */
-  readonly options: ServerOptions;
+  options: ServerOptions;
+  /** Every setting's value, the config file's included. */
+  readonly values: SettingValues;
+//> final effective-field
+  private readonly effective: EffectiveSettings;
+//<
 
-  /** `settings`: plain values (options.ts); `services`: what was built once from them. */
-  constructor(settings: ServerSettings, services: ServerServices) {
+  /** Builds the services from what the kit parsed (services.ts); throws UsageError or ConfigError. */
+  constructor(startOptions: StartOptions) {
+    const built = buildServices(startOptions);
+    const { settings, services } = built;
+    this.values = built.values;
+//> final effective-keep
+    this.effective = built.effective;
+//<
     this.options = { ...settings, ...services };
     this.bans = new BanList(settings.banAfter, settings.banSeconds);
     this.server = createServer((socket) => this.accept(socket));
@@ -39,8 +65,17 @@ export class FtpServer implements SessionHost {
     this.server.on("error", (err) => services.log.log("error", "listener error", { error: err.message }));
   }
 
-  listen(): Promise<{ host: string; port: number }> {
-    return listenOn(this.server, this.options.host, this.options.port);
+  async listen(): Promise<{ host: string; port: number }> {
+//> final tls-load
+    const identity = await tlsIdentity(this.effective, (text) => process.stderr.write(`ftpd: warning: ${text}\n`));
+    if (identity) this.options = { ...this.options, tls: identity };
+//<
+//> final quota-load
+    await this.options.quotas?.load();
+//<
+    const address = await listenOn(this.server, this.options.host, this.options.port);
+    this.options.log.log("info", "listening", address);
+    return address;
   }
 
   /** Why this connection may not start a session, or null. */
@@ -181,6 +216,11 @@ export class FtpServer implements SessionHost {
 //<
     for (const session of this.sessions) session.close(421, "Server shutting down.");
     await closed;
+//> final quota-save
+    // Sessions end first (their last uploads counted), then the quota counts are saved.
+    await this.options.quotas?.save().catch(() => {});
+//<
+    this.options.log.flush();
   }
 }
 
@@ -213,3 +253,20 @@ function listenOn(server: Server, host: string, port: number): Promise<{ host: s
     });
   });
 }
+//| stub
+//- export class FtpServer {
+//-   constructor(readonly options: StartOptions) {}
+//-
+//-   /**
+//-    * Listens on options.server.host and options.server.port, and resolves with the address
+//-    * and port it got (with port 0, the one the system chose).
+//-    */
+//-   async listen(): Promise<{ host: string; port: number }> {
+//-     // TODO(lesson 0): listen, give every connection its own session, greet it with 220 ...
+//-     throw new NotWrittenYet("lesson 0 starts here: FtpServer.listen() in src/server.ts is empty; see lessons/00-protocol-core/README.md");
+//-   }
+//-
+//-   /** Stops listening and ends every session (main.ts calls it on Ctrl-C). */
+//-   async close(): Promise<void> {}
+//- }
+//<

@@ -1,3 +1,4 @@
+//> 0 info-commands
 // Commands that describe the server and the session.
 //
 //   C: SYST        S: 215 UNIX Type: L8
@@ -135,3 +136,4 @@ export const infoCommands: CommandSpec[] = [
     },
   },
 ];
+//<

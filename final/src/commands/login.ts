@@ -1,3 +1,4 @@
+//> 0 login-commands
 // Logging in and out.
 //
 //   C: USER anna            S: 331 Password required for anna.
@@ -146,3 +147,4 @@ async function refuse(s: Session, name: string): Promise<void> {
   }
   s.reply(530, "Login incorrect.");
 }
+//<

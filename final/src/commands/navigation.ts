@@ -1,3 +1,4 @@
+//> 0 navigation-commands
 // Moving around the user's tree. The current folder is a virtual path, kept per session:
 // a server must never chdir() (that would move every session at once).
 //
@@ -45,3 +46,4 @@ const cdup: CommandSpec = {
 };
 
 export const navigationCommands: CommandSpec[] = [pwd, alias(pwd, "XPWD"), cwd, alias(cwd, "XCWD"), cdup, alias(cdup, "XCUP")];
+//<

@@ -1,3 +1,4 @@
+//> 0 param-commands
 // Transfer parameters (RFC 959 section 4.1.2). Only the useful combinations exist today:
 // stream mode, file structure, ASCII or binary (image) type.
 //
@@ -69,3 +70,4 @@ export const paramCommands: CommandSpec[] = [
     },
   },
 ];
+//<

@@ -1,3 +1,4 @@
+//> final site-commands
 // SITE commands: server-specific extras, with their own small table.
 //
 //   C: SITE HELP              S: 214-SITE commands: ... 214 Help OK.
@@ -73,3 +74,4 @@ export const siteCommand: CommandSpec = {
     await command.handler(s, rest);
   },
 };
+//<

@@ -1,3 +1,4 @@
+//> 0 command-spec
 // The shape of one entry in the command table. Every command the server knows is one such
 // entry; the session checks login and arguments generically from it, and HELP and FEAT are
 // built from the table, so adding a command is adding an entry.
@@ -26,3 +27,4 @@ export interface CommandSpec {
 export function alias(spec: CommandSpec, name: string): CommandSpec {
   return { ...spec, name, feat: undefined };
 }
+//<

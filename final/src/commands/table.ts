@@ -1,3 +1,4 @@
+//> 0 command-table
 // The command table: every command the server understands, in one place. The session looks
 // commands up here; HELP lists it; FEAT collects the features its entries declare.
 
@@ -14,7 +15,9 @@ import { listingCommands } from "./listing.ts";
 import { loginCommands } from "./login.ts";
 import { navigationCommands } from "./navigation.ts";
 import { paramCommands } from "./params.ts";
+//> final site-import
 import { siteCommand } from "./site.ts";
+//<
 import type { CommandSpec } from "./spec.ts";
 import { transferCommands } from "./transfer.ts";
 
@@ -29,7 +32,9 @@ export function buildCommandTable(): Map<string, CommandSpec> {
     ...listingCommands,
     ...transferCommands,
     ...fileCommands,
+//> final site-table
     siteCommand,
+//<
 //> final tls-table
     ...tlsCommands,
 //<
@@ -43,3 +48,4 @@ export function buildCommandTable(): Map<string, CommandSpec> {
   }
   return table;
 }
+//<

@@ -9,11 +9,28 @@
 import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
-import { ALL_PERMS, unknownPermLetters } from "../auth/permissions.ts";
 //> final address-list-import
 import { isNetwork } from "../address-rules.ts";
 //<
-import { parsePortRange } from "../data/address.ts";
+
+/** The permission letters, as pyftpdlib spells them (lesson 1 gives them their meaning). */
+export const PERM_LETTERS = "elradfmwMT";
+
+/** The letters of `perms` that are not permission letters: "elrx" -> ["x"]. */
+export function unknownLetters(perms: string): string[] {
+  return [...new Set([...perms].filter((c) => !PERM_LETTERS.includes(c)))];
+}
+
+/** Parses "60000-60100" as given to -r/--range. */
+export function parsePortRange(text: string): { from: number; to: number } {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
+  const from = Number(m?.[1]);
+  const to = Number(m?.[2]);
+  if (!m || from < 1 || to > 65535 || from > to) {
+    throw new Error(`invalid port range ${JSON.stringify(text)}: write FROM-TO, e.g. 60000-60100, with 1 <= FROM <= TO <= 65535`);
+  }
+  return { from, to };
+}
 
 const text = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v).trim());
 
@@ -80,8 +97,8 @@ export const portRangeValue = text.transform((v, ctx) => {
   }
 });
 
-export const permsValue = text.refine((v) => v.length > 0 && unknownPermLetters(v).length === 0, {
-  message: `expected permission letters from ${ALL_PERMS}`,
+export const permsValue = text.refine((v) => v.length > 0 && unknownLetters(v).length === 0, {
+  message: `expected permission letters from ${PERM_LETTERS}`,
 });
 
 export const levelValue = text.pipe(z.enum(["error", "warn", "info", "verbose", "debug"], { message: "expected one of error, warn, info, verbose, debug" }));

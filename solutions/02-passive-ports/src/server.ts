@@ -1,19 +1,24 @@
-// The listening side: accepts control connections and gives each its own Session, after
-// the checks that come before the greeting: banned address, too many sessions in all, too
-// many from one address (each answered with a 421 and a reason).
+// Your FTP server. The kit's main.ts parses the command line, then:
 //
-//   const server = new FtpServer({ ...serverSettings(defaultValues()), port: 0 }, { authorizer, log, codec: utf8, ... });
-//   const { host, port } = await server.listen();   // e.g. 127.0.0.1, 40123
+//   const server = new FtpServer(options);          // options: what the kit parsed (cli.ts)
+//   const { host, port } = await server.listen();   // then it prints LISTENING host:port
 //   ...
-//   await server.close();
+//   await server.close();                           // on Ctrl-C or SIGTERM
 
+import type { StartOptions } from "./cli.ts";
 import { createServer, type Server, type Socket } from "node:net";
 import { BanList } from "./ban-list.ts";
 import { buildCommandTable } from "./commands/table.ts";
 import type { CommandSpec } from "./commands/spec.ts";
+import type { SettingValues } from "./config/settings.ts";
 import { plainIp } from "./data/address.ts";
-import type { ServerOptions, ServerServices, ServerSettings } from "./options.ts";
+import type { ServerOptions } from "./options.ts";
+import { buildServices } from "./services.ts";
 import { Session, type SessionHost } from "./session.ts";
+
+// The listening side accepts control connections and gives each its own Session, after the
+// checks that come before the greeting: banned address, too many sessions in all, too many
+// from one address (each answered with a 421 and a reason).
 
 export class FtpServer implements SessionHost {
   readonly commands: ReadonlyMap<string, CommandSpec> = buildCommandTable();
@@ -23,12 +28,17 @@ export class FtpServer implements SessionHost {
   private readonly server: Server;
   /**
    * The settings and the services in one object, as the session and the commands read them
-   * (`s.options.quotas`); made once here, never changed.
+   * (`s.options.quotas`); made once here (the final server adds its TLS certificate in listen()).
    */
-  readonly options: ServerOptions;
+  options: ServerOptions;
+  /** Every setting's value, the config file's included. */
+  readonly values: SettingValues;
 
-  /** `settings`: plain values (options.ts); `services`: what was built once from them. */
-  constructor(settings: ServerSettings, services: ServerServices) {
+  /** Builds the services from what the kit parsed (services.ts); throws UsageError or ConfigError. */
+  constructor(startOptions: StartOptions) {
+    const built = buildServices(startOptions);
+    const { settings, services } = built;
+    this.values = built.values;
     this.options = { ...settings, ...services };
     this.bans = new BanList(settings.banAfter, settings.banSeconds);
     this.server = createServer((socket) => this.accept(socket));
@@ -36,8 +46,10 @@ export class FtpServer implements SessionHost {
     this.server.on("error", (err) => services.log.log("error", "listener error", { error: err.message }));
   }
 
-  listen(): Promise<{ host: string; port: number }> {
-    return listenOn(this.server, this.options.host, this.options.port);
+  async listen(): Promise<{ host: string; port: number }> {
+    const address = await listenOn(this.server, this.options.host, this.options.port);
+    this.options.log.log("info", "listening", address);
+    return address;
   }
 
   /** Why this connection may not start a session, or null. */
@@ -101,6 +113,7 @@ export class FtpServer implements SessionHost {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const session of this.sessions) session.close(421, "Server shutting down.");
     await closed;
+    this.options.log.flush();
   }
 }
 

@@ -1,16 +1,17 @@
 // Everything a running server needs to know, in two parts:
 //
 // - ServerSettings: plain values (numbers, text, flags), each taken from a row of the settings
-//   table (config/settings.ts), which also gives its type and its default;
-// - ServerServices: the objects built once at startup (the authorizer, the logger, the
-//   file-name codec; quotas, the TLS certificate and address rules in the final server).
+//   table (config/settings.ts), which also gives its type and its default. The kit makes
+//   them from the command line (cli.ts): `options.server.port`, `options.server.banner` ...
+// - ServerServices: the objects built once at startup from them (the authorizer, the logger,
+//   the file-name codec; quotas, the TLS certificate and address rules in the final server).
 //
-//   const server = new FtpServer({ ...serverSettings(defaultValues()), port: 0 }, { authorizer, log: silentLogger, codec: utf8, ... });
+//   const server = new FtpServer(parseCommandLine(["-p", "0", "-d", "/srv/ftp"]));
 
 import type { Authorizer } from "./auth/authorizer.ts";
 import type { Codec } from "./protocol/codec.ts";
-import type { SettingName, SettingValues } from "./config/settings.ts";
 import type { Logger } from "./log.ts";
+import type { SettingName, SettingValues } from "./config/settings.ts";
 
 /** The type of a setting's value, as the settings table gives it. */
 type Value<N extends SettingName> = SettingValues[N];

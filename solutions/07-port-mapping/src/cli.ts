@@ -7,22 +7,18 @@
 //   ftpd --user anna:s3cret:elr:./anna --user bob:pw:elradfmwMT:./bob    users with their own homes
 //   ftpd --config ftpd.ini -p 2200     the config file, with the port overridden
 //
-// Precedence: defaults < config file < command line. Errors are one line and exit code 2.
+// This is the kit: it turns the command line into plain values (StartOptions) and nothing
+// more. Reading the users file and the config file, building the accounts and the logger is
+// the server's work. Precedence: defaults < config file < command line. Errors are one line
+// and exit code 2.
 
 import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { VirtualUsers } from "./auth/authorizer.ts";
-import { ALL_PERMS } from "./auth/permissions.ts";
-import { parseUserSpec, type UserSpec } from "./auth/user-spec.ts";
-import { loadUsersFile } from "./auth/users-file.ts";
-import { effectiveSettings, formatSettings, settingValues, UsageError, type EffectiveSettings } from "./config/effective.ts";
-import { readIniFile } from "./config/ini-file.ts";
-import { SETTINGS, settingName, type SettingName, type SettingValues } from "./config/settings.ts";
-import { boolValue } from "./config/values.ts";
-import { ConfigError } from "./config-error.ts";
-import { createLogger, silentLogger } from "./log.ts";
-import { serverSettings, type ServerServices, type ServerSettings } from "./options.ts";
-import { utf8 } from "./protocol/codec.ts";
+import { effectiveSettings, settingValues, UsageError, type CommandLineSettings, type EffectiveSettings } from "./config/effective.ts";
+import { SETTINGS, settingName, type SettingValues } from "./config/settings.ts";
+import { boolValue, PERM_LETTERS, unknownLetters } from "./config/values.ts";
+import { serverSettings, type ServerSettings } from "./options.ts";
 
 export { UsageError };
 
@@ -70,7 +66,6 @@ function buildProgram(): Command {
     .option("-P, --password <password>", "password for -u", once("--password", "-P"))
     .option("--user <name:password:perms:home>", "add a user (repeatable), e.g. anna:s3cret:elradfmwMT:/srv/ftp/anna", (value: string, list: string[] = []) => [...list, value])
     .option("-c, --config <file>", "read settings from this INI file (see ftpd.sample.ini)", once("--config", "-c"))
-    .option("--print-config", "print the effective settings, with where each came from, and exit")
     .option("-D, --debug", "log everything, replies included")
     .option("-V, --verbose", "log every command")
     .helpOption("-h, --help", "show this help")
@@ -78,22 +73,36 @@ function buildProgram(): Command {
     .configureOutput({ writeErr: () => {} });
 }
 
-export interface CliResult {
-  /** The plain settings the server runs with. */
-  server: ServerSettings;
-  /** What it uses, built once here (the TLS certificate is loaded by tlsIdentity(), as it may take a while). */
-  services: ServerServices;
-  /** The accounts (also services.authorizer), for the startup message. */
-  users: VirtualUsers;
-  /** Every setting's value, typed, and where it came from. */
-  values: SettingValues;
-  settings: EffectiveSettings;
-  /** What the server serves, for the startup message. */
-  describe: string;
+/** One --user NAME:PASSWORD:PERMS:HOME, split: the letters checked, the home made absolute. */
+export interface UserFlag {
+  name: string;
+  password: string;
+  /** Permission letters from elradfmwMT (lesson 1 gives them their meaning). */
+  perms: string;
+  /** Absolute path of an existing folder. */
+  home: string;
 }
 
-/** Parses argv (without node and script); throws UsageError or ConfigError with one line. */
-export function parseCommandLine(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): CliResult | "exit" {
+/** What the kit parsed from the command line: plain values, for the server to use. */
+export interface StartOptions {
+  /** The settings the server runs with, by their names in options.ts: host, port, banner, ... */
+  server: ServerSettings;
+  /** Every setting by its ftpd.ini name ("users.users_file", "logging.file"), typed. */
+  values: SettingValues;
+  /** The same values, each with where it came from (the default, or the flag). */
+  settings: EffectiveSettings;
+  /** The settings the command line gave, to merge with a config file: effectiveSettings(file, commandLine). */
+  commandLine: CommandLineSettings;
+  /** --user NAME:PASSWORD:PERMS:HOME, in the order given. */
+  users: UserFlag[];
+  /** -u NAME -P PASSWORD: one user whose home is the -d folder, with every permission. */
+  login?: { name: string; password: string };
+  /** -c FILE: a config file, as given (not read here: lesson 4). */
+  configFile?: string;
+}
+
+/** Parses argv (without node and script); throws UsageError with one line; "exit" after --help. */
+export function parseCommandLine(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): StartOptions | "exit" {
   const program = buildProgram();
   program.configureOutput({ writeOut: out, writeErr: () => {} });
   try {
@@ -109,78 +118,47 @@ export function parseCommandLine(argv: string[], out: (text: string) => void = (
   const o = program.opts();
 
   // Command-line values that override settings.
-  const fromCli = new Map<string, { raw: unknown; flag: string }>();
+  const fromCli: CommandLineSettings = new Map();
   for (const def of SETTINGS) {
     if (!def.flag) continue;
     const name = def.flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (o[name] !== undefined) fromCli.set(settingName(def), { raw: o[name], flag: SHORT[def.flag] ?? def.flag });
   }
-  if (o.write) fromCli.set("users.anonymous_permissions", { raw: ALL_PERMS, flag: "-w" });
+  if (o.write) fromCli.set("users.anonymous_permissions", { raw: PERM_LETTERS, flag: "-w" });
   if (o.debug || o.verbose) fromCli.set("logging.level", { raw: o.debug ? "debug" : "verbose", flag: o.debug ? "-D" : "-V" });
   if ((o.username === undefined) !== (o.password === undefined)) {
     throw new UsageError("-u/--username and -P/--password go together");
   }
-
-  let userSpecs: UserSpec[];
-  try {
-    userSpecs = ((o.user as string[] | undefined) ?? []).map(parseUserSpec);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-
-  const file = o.config ? { file: o.config as string, values: readIniFile(o.config) } : null;
-  const settings = effectiveSettings(file, fromCli);
-  if (o.printConfig) {
-    out(formatSettings(settings));
-    return "exit";
-  }
-  return buildServer(settings, userSpecs, o.username, o.password);
-}
-
-
-/** An error about a setting's value, pointing at where that value came from. */
-function sourced(settings: EffectiveSettings, name: SettingName, problem: string, fix: string): Error {
-  const source = settings.get(name)?.source ?? "default";
-  const at = /^(.*):(\d+)$/.exec(source);
-  if (at) return new ConfigError(at[1]!, Number(at[2]), problem, fix);
-  return new UsageError(`${problem} (${source === "default" ? "the default" : source}; fix: ${fix})`);
-}
-
-/** Checks the settings against the disk, and builds the accounts and the other services once. */
-function buildServer(settings: EffectiveSettings, userSpecs: UserSpec[], username?: string, password?: string): CliResult {
+  const users = ((o.user as string[] | undefined) ?? []).map(parseUserFlag);
+  const settings = effectiveSettings(null, fromCli);
   const values = settingValues(settings);
-  const folder = values["users.anonymous_folder"] ?? process.cwd();
-  const usersFile = values["users.users_file"];
-  const anonymous = values["users.anonymous"] ?? (!usersFile && username === undefined && userSpecs.length === 0);
-  if ((anonymous || username !== undefined) && !(existsSync(folder) && statSync(folder).isDirectory())) {
-    throw sourced(settings, "users.anonymous_folder", `folder ${folder} does not exist or is not a folder`, "create it, or fix the path");
-  }
-
-  const users = new VirtualUsers();
-  if (usersFile && !existsSync(usersFile)) {
-    throw sourced(settings, "users.users_file", `users file ${usersFile} does not exist`, "create it (see final/users.sample.txt), or fix the path");
-  }
-  if (usersFile) loadUsersFile(usersFile, users);
-  if (username !== undefined) users.addUser(username, password ?? "", folder, ALL_PERMS);
-  for (const spec of userSpecs) users.addUser(spec.name, spec.password, spec.home, spec.perms);
-  if (anonymous && !users.hasAnonymous) users.addAnonymous(folder, values["users.anonymous_permissions"]);
-  if (!users.hasAnonymous && users.userNames.length === 0) {
-    throw new UsageError("nobody can log in: enable anonymous, give -u/-P or --user, or a users file with at least one user");
-  }
-
-  const log = values["logging.enabled"]
-    ? createLogger({ level: values["logging.level"], console: values["logging.console"], file: values["logging.file"] })
-    : silentLogger;
-
-  const server: ServerSettings = {
-    ...serverSettings(values),
+  return {
+    server: serverSettings(values),
+    values,
+    settings,
+    commandLine: fromCli,
+    users,
+    ...(o.username !== undefined ? { login: { name: o.username as string, password: o.password as string } } : {}),
+    ...(o.config !== undefined ? { configFile: o.config as string } : {}),
   };
-  let codec = utf8;
-  const services: ServerServices = {
-    authorizer: users,
-    log,
-    codec,
-  };
-  const who = users.hasAnonymous ? `anonymous users (${folder}, ${users.userNames.length ? "plus " + users.userNames.join(", ") : values["users.anonymous_permissions"] === "elr" ? "read-only" : "with write access"})` : `user(s) ${users.userNames.join(", ")}`;
-  return { server, services, users, values, settings, describe: who };
+}
+
+/**
+ * One --user value, in the users file's order of fields joined by colons (the home last, so
+ * that it may itself hold colons):
+ *
+ *   anna:s3cret:elradfmwMT:/srv/ftp/anna  ->  { name: "anna", password: "s3cret", perms: "elradfmwMT", home: "/srv/ftp/anna" }
+ */
+export function parseUserFlag(text: string): UserFlag {
+  const example = "write --user NAME:PASSWORD:PERMS:HOME, e.g. --user anna:s3cret:elradfmwMT:/srv/ftp/anna";
+  const m = /^([^:\s]+):([^:]*):([^:]*):(.+)$/.exec(text);
+  if (!m) throw new UsageError(`--user ${JSON.stringify(text)}: expected 4 fields separated by ':'; ${example}`);
+  const [, name, password, perms, home] = m as unknown as [string, string, string, string, string];
+  const bad = unknownLetters(perms);
+  if (bad.length) throw new UsageError(`--user ${name}: unknown permission letter(s) "${bad.join("")}"; use letters from ${PERM_LETTERS}`);
+  const absolute = resolve(home);
+  if (!(existsSync(absolute) && statSync(absolute).isDirectory())) {
+    throw new UsageError(`--user ${name}: home folder ${absolute} does not exist or is not a folder; create it, or fix the path`);
+  }
+  return { name, password, perms, home: absolute };
 }

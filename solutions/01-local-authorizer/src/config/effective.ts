@@ -7,7 +7,6 @@
 
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "../config-error.ts";
-import type { RawSetting } from "./ini-file.ts";
 import { SETTINGS, settingName, type SettingDef, type SettingValues } from "./settings.ts";
 
 export interface Effective {
@@ -16,6 +15,15 @@ export interface Effective {
 }
 
 export type EffectiveSettings = Map<string, Effective>;
+
+/** A setting as a config file wrote it, and on which line ("server.port" -> { raw: "2121", line: 2 }). */
+export interface RawSetting {
+  raw: unknown;
+  line: number;
+}
+
+/** The settings given on the command line: setting name -> the text and the flag that gave it. */
+export type CommandLineSettings = Map<string, { raw: unknown; flag: string }>;
 
 export class UsageError extends Error {}
 
@@ -27,7 +35,7 @@ function check(def: SettingDef, raw: unknown, where: (problem: string) => Error)
 
 export function effectiveSettings(
   fromFile: { file: string; values: Map<string, RawSetting> } | null,
-  fromCli: Map<string, { raw: unknown; flag: string }>,
+  fromCli: CommandLineSettings,
 ): EffectiveSettings {
   const out: EffectiveSettings = new Map();
   for (const def of SETTINGS) {
@@ -65,21 +73,3 @@ export function defaultValues(): SettingValues {
   return settingValues(effectiveSettings(null, new Map()));
 }
 
-/** Values as an operator would write them: 60000-60100, not {"from":60000,"to":60100}. */
-function showValue(value: unknown): string {
-  if (value instanceof Map) return [...value].map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(" ") : String(v)}`).join("; ");
-  if (Array.isArray(value)) return value.map((r: unknown) => (typeof r === "object" && r && "network" in r && "address" in r ? `${r.network}=${r.address}` : String(r))).join(", ");
-  if (value && typeof value === "object" && "from" in value && "to" in value) return `${value.from}-${value.to}`;
-  return String(value);
-}
-
-export function formatSettings(settings: EffectiveSettings): string {
-  const rows = SETTINGS.map((def) => {
-    const name = settingName(def);
-    const e = settings.get(name);
-    const shown = e === undefined ? "(not set)" : showValue(e.value);
-    return [`${name} = ${shown}`, e ? e.source : "", def.doc] as const;
-  });
-  const width = Math.max(...rows.map((r) => r[0].length));
-  return rows.map(([a, src, doc]) => `${a.padEnd(width)}  # ${src ? `${src}; ` : ""}${doc}`).join("\n") + "\n";
-}

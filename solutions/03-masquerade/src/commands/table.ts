@@ -8,7 +8,6 @@ import { listingCommands } from "./listing.ts";
 import { loginCommands } from "./login.ts";
 import { navigationCommands } from "./navigation.ts";
 import { paramCommands } from "./params.ts";
-import { siteCommand } from "./site.ts";
 import type { CommandSpec } from "./spec.ts";
 import { transferCommands } from "./transfer.ts";
 
@@ -23,7 +22,6 @@ export function buildCommandTable(): Map<string, CommandSpec> {
     ...listingCommands,
     ...transferCommands,
     ...fileCommands,
-    siteCommand,
   ];
   for (const spec of all) {
     if (table.has(spec.name)) throw new Error(`command ${spec.name} is defined twice`);
