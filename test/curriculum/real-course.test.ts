@@ -125,10 +125,7 @@ const FINAL_ONLY: string[] = [
   "server.ts#implicit-tls-close",
   "server.ts#implicit-tls-import",
   "server.ts#implicit-tls-session",
-  // atomic uploads (issue 7)
-  "commands/transfer.ts#atomic-completed",
-  "commands/transfer.ts#atomic-finish",
-  "commands/transfer.ts#atomic-import",
+  // atomic uploads (issue 7): STOR asks the storage for an atomic replace (issue 18)
   "commands/transfer.ts#atomic-open",
   "config/settings.ts#atomic-setting",
   "options.ts#atomic-option",
@@ -143,9 +140,8 @@ const FINAL_ONLY: string[] = [
   "options.ts#hard-links-value",
   "options.ts#tls-service",
   "options.ts#tls-values",
-  // Round 2, security (docs/security.md): hard links refused on request
-  "commands/transfer.ts#hard-links-store",
-  "commands/transfer.ts#hard-links-transfer-import",
+  // Round 2, security (docs/security.md): hard links refused on request (uploads: by the
+  // storage, storage/local.ts, since STOR/APPE/STOU open through s.storage.openWrite)
   "config/settings.ts#hard-links-setting",
   "fs/hard-links.ts#hard-links",
   "options.ts#hard-links-option",
