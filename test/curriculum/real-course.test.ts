@@ -61,13 +61,8 @@ const FINAL_ONLY: string[] = [
   "cli.ts#path-from-setting",
   "cli.ts#quota-import",
   "cli.ts#quota-options",
-  "commands/files.ts#quota-dele",
   "commands/site.ts#site-quota",
   "commands/site.ts#site-quota-import",
-  "commands/transfer.ts#quota-count",
-  "commands/transfer.ts#quota-guard",
-  "commands/transfer.ts#quota-import",
-  "commands/transfer.ts#quota-room",
   "config/settings.ts#quota-settings",
   "config/values.ts#quota-values",
   "main.ts#close-and-exit",
@@ -125,8 +120,8 @@ const FINAL_ONLY: string[] = [
   "server.ts#implicit-tls-close",
   "server.ts#implicit-tls-import",
   "server.ts#implicit-tls-session",
-  // atomic uploads (issue 7): STOR asks the storage for an atomic replace (issue 18)
-  "commands/transfer.ts#atomic-open",
+  // atomic uploads (issue 7), a layer of the storage since issue 18
+  "storage/atomic.ts#storage-atomic",
   "config/settings.ts#atomic-setting",
   "options.ts#atomic-option",
   // typed configuration (issue 18): the final-only list flags a repeat error merges into one value;
@@ -146,14 +141,10 @@ const FINAL_ONLY: string[] = [
   "fs/hard-links.ts#hard-links",
   "options.ts#hard-links-option",
   // quotas: renames charged across limits, folders with rules not renamed, refused uploads undone
-  "commands/files.ts#plain-rename",
-  "commands/files.ts#quota-rename",
   "commands/files.ts#rename-checks",
   "commands/files.ts#rename-checks-import",
   "commands/files.ts#rename-rules-from",
   "commands/files.ts#rename-rules-to",
-  "commands/transfer.ts#quota-refused",
-  "commands/transfer.ts#quota-release",
   // virtual folders in the race-free jail
   "fs/jail.ts#jail-mounts-handle",
   "fs/jail.ts#jail-mounts-roots",
@@ -172,16 +163,20 @@ const FINAL_ONLY: string[] = [
   // S3-compatible object storage as a second Storage (issue 23), not wired into the server yet
   "storage/s3.ts#storage-s3",
   // the commands on the storage seam: refuse_hard_links is the local disk's choice, checked on
-  // the file it opened (MFMT, SITE CHMOD, uploads); quotas still count real folders (stopgap)
-  "commands/files.ts#quota-dele-count",
-  "commands/login.ts#hard-links-storage",
+  // the file it opened (MFMT, SITE CHMOD, uploads)
   "commands/login.ts#plain-storage",
   "storage/local.ts#storage-hard-links-chmod",
   "storage/local.ts#storage-hard-links-import",
   "storage/local.ts#storage-hard-links-option",
   "storage/local.ts#storage-hard-links-times",
   "storage/local.ts#storage-hard-links-write",
-  "storage/real-path.ts#storage-real-path",
+  // the session's storage is a stack of layers made at login (issue 18): atomic uploads and
+  // quotas are layers around the local disk; the commands no longer know either
+  "commands/login.ts#user-storage",
+  "commands/login.ts#user-storage-import",
+  "storage/layer.ts#storage-layer",
+  "storage/quota-layer.ts#storage-quota",
+  "storage/user-storage.ts#storage-user",
 ];
 
 describe("the real course", () => {

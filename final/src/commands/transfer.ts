@@ -19,13 +19,9 @@ import { checkedPath } from "../fs/open-path.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { StorageError } from "../storage/errors.ts";
-import type { WriteHandle, WriteMode } from "../storage/storage.ts";
+import type { WriteHandle } from "../storage/storage.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
 import type { CommandSpec } from "./spec.ts";
-//> final quota-import
-import { QuotaGuard, undoRefusedUpload, type Reservation } from "../quota.ts";
-import { realPathOf } from "../storage/real-path.ts";
-//<
 
 async function retrieve(s: Session, arg: string): Promise<void> {
   const vpath = checkedPath(s, arg, "r");
@@ -70,15 +66,8 @@ function parentOf(vpath: string): string {
 async function openUpload(s: Session, vpath: string, how: UploadKind, offset: number): Promise<WriteHandle> {
   const storage = s.storage!;
   if (how === "APPE") return storage.openWrite(vpath, { kind: "append" });
-  if (how === "STOR") {
-    let mode: WriteMode = { kind: "replace" };
-//> final atomic-open
-    // Atomic uploads (--atomic-uploads): the storage writes a hidden file next to the target
-    // and commit() renames it into place only once the upload is complete.
-    mode = { kind: "replace", atomic: s.options.atomicUploads };
-//<
-    return storage.openWrite(vpath, mode);
-  }
+  // (With --atomic-uploads the storage writes STOR aside until commit(): storage/atomic.ts.)
+  if (how === "STOR") return storage.openWrite(vpath, { kind: "replace" });
   let file: WriteHandle;
   try {
     file = await storage.openWrite(vpath, { kind: "at", offset });
@@ -111,37 +100,9 @@ async function upload(s: Session, command: "STOR" | "APPE", vpath: string): Prom
  */
 async function store(s: Session, command: string, vpath: string, file: WriteHandle, how: UploadKind, offset: number, preliminary?: string): Promise<void> {
   let completed = false;
-  let refused = false;
-//> final quota-room
-  // Quotas: every byte this upload writes is first reserved under each limit (one pool for
-  // all sessions); the bytes of the file it replaces need no room.
-  const quotas = s.options.quotas;
-  const account = s.requireAccount();
-  const real = quotas ? await realPathOf(s, vpath, "follow").catch(async (err: unknown) => {
-    await file.close();
-    throw err;
-  }) : "";
-  const limits = quotas ? quotas.limitsFor(account.name, s.jail!.realHome, real, account.mounts) : [];
-  const atomic = how === "STOR" && !preliminary && s.options.atomicUploads;
-  const sizeBefore = file.sizeBefore;
-  let reservation: Reservation | undefined;
-  if (quotas && limits.length > 0) {
-    const replaced = how === "STOR" ? sizeBefore : how === "REST" ? sizeBefore - offset : 0;
-    try {
-      reservation = await quotas.reserve(real, limits, replaced);
-    } catch (err) {
-      await file.close();
-      throw err;
-    }
-  }
-//<
   const mode = s.type === "A" ? "ASCII" : "BINARY";
   const filters: Transform[] = [...s.throttle("upload"), ...(s.type === "A" ? [new ToLocalLines()] : [])];
-//> final quota-guard
-  const guard = reservation ? new QuotaGuard(reservation) : undefined;
-  if (guard) filters.push(guard);
-//<
-  // Binary, no speed limit, no quota (the usual case): the storage's fast path when it has one
+  // Binary, no speed limit (the usual case): the storage's fast path when it has one
   // (the local disk: the socket reads into pooled buffers that go straight to the descriptor).
   const receiver = filters.length === 0 ? file.receiver?.() : undefined;
   await s.runTransfer(
@@ -161,32 +122,13 @@ async function store(s: Session, command: string, vpath: string, file: WriteHand
     },
     async (connected) => {
       try {
-//> final quota-refused
-        // Cut by the quota: nothing of it is kept (quota.ts says what that means for each kind).
-        if (guard?.exceeded) {
-          refused = how === "STOR";
-          const uploaded = { remove: () => s.storage!.remove(vpath), truncate: (size: number) => file.truncate(size) };
-          await undoRefusedUpload(how, uploaded, sizeBefore, atomic || file.created);
-        }
-//<
-        if (completed || (connected && file.created && !refused)) await file.commit();
+        if (completed || (connected && file.created)) await file.commit();
       } finally {
         await file.close();
       }
-//> final quota-count
-      // Count what the upload really changed on disk (also when it failed half-way).
-      if (quotas) {
-        const sizeAfter = await s.storage!.stat(vpath, "entry").then((f) => f.size, () => 0);
-        quotas.changed(real, sizeAfter - sizeBefore);
-        reservation?.release(); // in the same turn: the bytes are counted, no longer reserved
-      }
-//<
     },
     receiver?.onread,
   );
-//> final quota-release
-  reservation?.release(); // if the clean-up above failed before it counted
-//<
 }
 
 /** STOU: a new file with a name nobody has yet (RFC 1123 section 4.1.2.9). */

@@ -187,9 +187,8 @@ export class LocalStorage implements Storage {
   }
 
   /**
-   * Transitional, not part of Storage: the real path, for the code that still keys on real
-   * paths (quota.ts counts usage by real folder). Goes once quotas count virtual paths.
-   * Never to act on: for logs, quotas and messages only.
+   * Not part of Storage: the real path, for the quota layer (storage/quota-layer.ts), whose
+   * accounting (quota.ts) counts usage by real folder. Never to act on: for counting only.
    */
   realPathOf(vpath: string, target: StatTarget = "follow"): Promise<string> {
     return this.using(vpath, target === "entry" ? "parent" : "follow", async (h) => h.real);

@@ -19,7 +19,7 @@ import { checkedPath } from "../fs/open-path.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { StorageError } from "../storage/errors.ts";
-import type { WriteHandle, WriteMode } from "../storage/storage.ts";
+import type { WriteHandle } from "../storage/storage.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
 import type { CommandSpec } from "./spec.ts";
 
@@ -66,10 +66,8 @@ function parentOf(vpath: string): string {
 async function openUpload(s: Session, vpath: string, how: UploadKind, offset: number): Promise<WriteHandle> {
   const storage = s.storage!;
   if (how === "APPE") return storage.openWrite(vpath, { kind: "append" });
-  if (how === "STOR") {
-    let mode: WriteMode = { kind: "replace" };
-    return storage.openWrite(vpath, mode);
-  }
+  // (With --atomic-uploads the storage writes STOR aside until commit(): storage/atomic.ts.)
+  if (how === "STOR") return storage.openWrite(vpath, { kind: "replace" });
   let file: WriteHandle;
   try {
     file = await storage.openWrite(vpath, { kind: "at", offset });
@@ -102,10 +100,9 @@ async function upload(s: Session, command: "STOR" | "APPE", vpath: string): Prom
  */
 async function store(s: Session, command: string, vpath: string, file: WriteHandle, how: UploadKind, offset: number, preliminary?: string): Promise<void> {
   let completed = false;
-  let refused = false;
   const mode = s.type === "A" ? "ASCII" : "BINARY";
   const filters: Transform[] = [...s.throttle("upload"), ...(s.type === "A" ? [new ToLocalLines()] : [])];
-  // Binary, no speed limit, no quota (the usual case): the storage's fast path when it has one
+  // Binary, no speed limit (the usual case): the storage's fast path when it has one
   // (the local disk: the socket reads into pooled buffers that go straight to the descriptor).
   const receiver = filters.length === 0 ? file.receiver?.() : undefined;
   await s.runTransfer(
@@ -125,7 +122,7 @@ async function store(s: Session, command: string, vpath: string, file: WriteHand
     },
     async (connected) => {
       try {
-        if (completed || (connected && file.created && !refused)) await file.commit();
+        if (completed || (connected && file.created)) await file.commit();
       } finally {
         await file.close();
       }
