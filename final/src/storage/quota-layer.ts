@@ -170,10 +170,9 @@ class QuotaWriteHandle implements WriteHandle {
 function guarded(reservation: Reservation, sink: Writable, onExceeded: () => void): Writable {
   const out = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      const pass = () => {
-        if (sink.write(chunk)) done();
-        else sink.once("drain", () => done());
-      };
+      // Done once the chunk is written, as the backend's own stream is: so close() after the
+      // last write's callback never cuts a chunk still on its way.
+      const pass = () => void sink.write(chunk, (err) => done(err ?? null));
       if (reservation.takeBytes(chunk.length)) return pass();
       // No room now: wait if uploads that started later hold it (they give way), else fail.
       reservation.takeOrWait(chunk.length).then((taken) => {
