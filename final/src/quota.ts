@@ -19,11 +19,11 @@
 // once per folder (the first time a session needs it) and then kept up to date by every
 // upload, delete and rename; walking a whole home before every STOR, as the seeds' servers
 // do, gets slower with every file the user owns. With `quota_usage_file` the counts are
-// saved, so a restart does not walk the homes again.
+// saved, so a restart does not walk the homes again. The commands never see any of this:
+// storage/quota-layer.ts charges the user's writes, deletes and renames to these counts.
 
 import { lstat, opendir, readFile, rename, writeFile } from "node:fs/promises";
 import { sep } from "node:path";
-import { Transform, type TransformCallback } from "node:stream";
 import { FtpError } from "./protocol/reply.ts";
 
 export interface QuotaSettings {
@@ -369,52 +369,5 @@ export class Reservation {
     this.released = true;
     this.quotas.track(this, false);
   }
-}
-
-/**
- * Counts the bytes of an upload and fails it with 552 as soon as they do not fit: every chunk
- * is reserved before it is passed on, so nothing past the limit is ever written, even by
- * uploads running side by side.
- */
-export class QuotaGuard extends Transform {
-  bytes = 0;
-  /** The upload was cut by the quota (the caller then removes or shrinks back what it wrote). */
-  exceeded = false;
-
-  constructor(private readonly reservation: Reservation) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.reservation.takeBytes(chunk.length)) return this.pass(chunk, done);
-    // No room now: wait if uploads that started later hold it (they give way), else fail.
-    this.reservation.takeOrWait(chunk.length).then((taken) => {
-      if (taken) return this.pass(chunk, done);
-      this.exceeded = true;
-      done(new FtpError(552, "Quota exceeded: the upload would go past your storage limit."));
-    }, done);
-  }
-
-  private pass(chunk: Buffer, done: TransformCallback): void {
-    this.bytes += chunk.length;
-    done(null, chunk);
-  }
-}
-
-/**
- * What an upload cut by the quota leaves: nothing. A STOR's new or half-replaced file is
- * removed (an atomic upload's hidden file is removed by its own code, and the old file stays);
- * an APPE's file shrinks back to its size before; a resumed upload (REST) keeps what it wrote
- * up to the limit, like any broken resume.
- */
-export async function undoRefusedUpload(how: "STOR" | "APPE" | "REST", file: UploadedFile, sizeBefore: number, atomic: boolean): Promise<void> {
-  if (how === "STOR" && !atomic) await file.remove().catch(() => {});
-  if (how === "APPE") await file.truncate(sizeBefore);
-}
-
-/** The uploaded file, reached the way the upload reached it (never by a path checked earlier). */
-export interface UploadedFile {
-  remove(): Promise<void>;
-  truncate(size: number): Promise<void>;
 }
 //<

@@ -74,13 +74,8 @@ const FINAL_ONLY: string[] = [
   "services.ts#path-from-setting",
   "services.ts#quota-import",
   "services.ts#quota-options",
-  "commands/files.ts#quota-dele",
   "commands/site.ts#site-quota",
   "commands/site.ts#site-quota-import",
-  "commands/transfer.ts#quota-count",
-  "commands/transfer.ts#quota-guard",
-  "commands/transfer.ts#quota-import",
-  "commands/transfer.ts#quota-room",
   "config/settings.ts#quota-settings",
   "config/values.ts#quota-values",
   "server.ts#quota-load",
@@ -139,11 +134,8 @@ const FINAL_ONLY: string[] = [
   "server.ts#implicit-tls-close",
   "server.ts#implicit-tls-import",
   "server.ts#implicit-tls-session",
-  // atomic uploads (issue 7)
-  "commands/transfer.ts#atomic-completed",
-  "commands/transfer.ts#atomic-finish",
-  "commands/transfer.ts#atomic-import",
-  "commands/transfer.ts#atomic-open",
+  // atomic uploads (issue 7), a layer of the storage since issue 18
+  "storage/atomic.ts#storage-atomic",
   "config/settings.ts#atomic-setting",
   "options.ts#atomic-option",
   // typed configuration (issue 18): the final-only list flags a repeat error merges into one value;
@@ -157,21 +149,16 @@ const FINAL_ONLY: string[] = [
   "options.ts#hard-links-value",
   "options.ts#tls-service",
   "options.ts#tls-values",
-  // Round 2, security (docs/security.md): hard links refused on request
-  "commands/transfer.ts#hard-links-store",
-  "commands/transfer.ts#hard-links-transfer-import",
+  // Round 2, security (docs/security.md): hard links refused on request (uploads: by the
+  // storage, storage/local.ts, since STOR/APPE/STOU open through s.storage.openWrite)
   "config/settings.ts#hard-links-setting",
   "fs/hard-links.ts#hard-links",
   "options.ts#hard-links-option",
   // quotas: renames charged across limits, folders with rules not renamed, refused uploads undone
-  "commands/files.ts#plain-rename",
-  "commands/files.ts#quota-rename",
   "commands/files.ts#rename-checks",
   "commands/files.ts#rename-checks-import",
   "commands/files.ts#rename-rules-from",
   "commands/files.ts#rename-rules-to",
-  "commands/transfer.ts#quota-refused",
-  "commands/transfer.ts#quota-release",
   // virtual folders in the race-free jail
   "fs/jail.ts#jail-mounts-handle",
   "fs/jail.ts#jail-mounts-roots",
@@ -190,16 +177,20 @@ const FINAL_ONLY: string[] = [
   // S3-compatible object storage as a second Storage (issue 23), not wired into the server yet
   "storage/s3.ts#storage-s3",
   // the commands on the storage seam: refuse_hard_links is the local disk's choice, checked on
-  // the file it opened (MFMT, SITE CHMOD, uploads); quotas still count real folders (stopgap)
-  "commands/files.ts#quota-dele-count",
-  "commands/login.ts#hard-links-storage",
+  // the file it opened (MFMT, SITE CHMOD, uploads)
   "commands/login.ts#plain-storage",
   "storage/local.ts#storage-hard-links-chmod",
   "storage/local.ts#storage-hard-links-import",
   "storage/local.ts#storage-hard-links-option",
   "storage/local.ts#storage-hard-links-times",
   "storage/local.ts#storage-hard-links-write",
-  "storage/real-path.ts#storage-real-path",
+  // the session's storage is a stack of layers made at login (issue 18): atomic uploads and
+  // quotas are layers around the local disk; the commands no longer know either
+  "commands/login.ts#user-storage",
+  "commands/login.ts#user-storage-import",
+  "storage/layer.ts#storage-layer",
+  "storage/quota-layer.ts#storage-quota",
+  "storage/user-storage.ts#storage-user",
 ];
 
 describe("the real course", () => {
@@ -207,7 +198,7 @@ describe("the real course", () => {
     const finalOnly: string[] = [];
     for (const relative of await listFiles(source)) {
       if (!relative.endsWith(".ts")) continue;
-      const marked = parseMarkers(await readFile(path.join(source, relative), "utf8"), { file: relative });
+      const marked = parseMarkers(await readFile(path.join(source, relative), "utf8"), { file: relative, lessonIds: lessons.map((l) => l.id) });
       // Final-only code, and lesson code the final server replaces ("N-final").
       for (const block of marked.blocks.values()) {
         if (block.from === "final" || block.until === Number.POSITIVE_INFINITY) finalOnly.push(`${relative}#${block.name}`);

@@ -15,8 +15,7 @@ import { FtpError, quotePath } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { alias, type CommandSpec } from "./spec.ts";
 //> final rename-checks-import
-import type { Move } from "../quota.ts";
-import { realPathOf } from "../storage/real-path.ts";
+import { QuotaStorage } from "../storage/quota-layer.ts";
 //<
 
 /** A directory entry to delete, rename or create: never the home folder itself. */
@@ -36,20 +35,10 @@ async function refuseRuledRename(s: Session, vpath: string): Promise<void> {
   if (s.requireAccount().perms.holdsRule(vpath)) {
     throw new FtpError(550, `${vpath} is, or holds, a folder with permissions of its own; it cannot be renamed, nor can a rename make it.`);
   }
-  if (s.options.quotas?.holdsFolderQuota(await realPathOf(s, vpath, "entry"))) {
+  // (Quotas are a layer of the storage, storage/quota-layer.ts: the one that knows the folders.)
+  if (s.storage instanceof QuotaStorage && (await s.storage.holdsFolderQuota(vpath))) {
     throw new FtpError(550, `${vpath} is, or holds, a folder with a quota of its own; it cannot be renamed, nor can a rename make it.`);
   }
-}
-
-/** Quotas: what a rename brings into a limit must fit there (else 552); see Quotas.beginMove. */
-async function renameCharge(s: Session, fromPath: string, toPath: string): Promise<Move | undefined> {
-  const quotas = s.options.quotas;
-  if (!quotas) return undefined;
-  const from = await realPathOf(s, fromPath, "entry");
-  const to = await realPathOf(s, toPath, "entry");
-  const account = s.requireAccount();
-  const home = s.jail!.realHome;
-  return quotas.beginMove(from, quotas.limitsFor(account.name, home, from, account.mounts), to, quotas.limitsFor(account.name, home, to, account.mounts));
 }
 
 //<
@@ -145,13 +134,7 @@ export const fileCommands: CommandSpec[] = [
       const vpath = entry(s, arg, "d");
       const info = await s.storage!.stat(vpath, "entry");
       if (info.kind === "folder") throw new FtpError(550, "Is a folder; use RMD.");
-//> final quota-dele
-      const real = s.options.quotas && info.kind === "file" ? await realPathOf(s, vpath, "entry") : null;
-//<
       await s.storage!.remove(vpath);
-//> final quota-dele-count
-      if (real !== null) s.options.quotas?.changed(real, -info.size);
-//<
       s.reply(250, `Deleted ${vpath}.`);
     },
   },
@@ -200,20 +183,8 @@ export const fileCommands: CommandSpec[] = [
 async function renameEntries(s: Session, fromPath: string, toPath: string): Promise<void> {
       const from = { vpath: fromPath };
       const to = { vpath: toPath };
-//> final quota-rename
-      // Quotas: a file or folder that enters a limit must fit there (552); it is counted once moved.
-      const move = await renameCharge(s, from.vpath, to.vpath);
-      try {
-        await s.storage!.rename(from.vpath, to.vpath);
-      } catch (err) {
-        move?.drop();
-        throw err;
-      }
-      move?.done();
-//<
-//> 0-final plain-rename
-      //- await s.storage!.rename(from.vpath, to.vpath);
-//<
+      // (Quotas charge a rename in the storage: storage/quota-layer.ts.)
+      await s.storage!.rename(from.vpath, to.vpath);
       s.log("info", "rename", { from: from.vpath, to: to.vpath });
       s.reply(250, `Renamed ${from.vpath} to ${to.vpath}.`);
 }

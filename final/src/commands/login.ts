@@ -14,6 +14,9 @@ import { LocalStorage } from "../storage/local.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
+//> final user-storage-import
+import { userStorage } from "../storage/user-storage.ts";
+//<
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -102,8 +105,8 @@ async function logIn(s: Session, account: NonNullable<Session["account"]>): Prom
   }
   s.account = account;
   s.jail = jail;
-//> final hard-links-storage
-  s.storage = new LocalStorage(jail, { refuseHardLinks: s.options.refuseHardLinks });
+//> final user-storage
+  s.storage = userStorage(jail, s.options, account); // storage/user-storage.ts: the layers the settings ask for
 //<
 //> 0-final plain-storage
   //- s.storage = new LocalStorage(jail);

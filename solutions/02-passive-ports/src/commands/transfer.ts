@@ -13,57 +13,15 @@
 // Files are streamed in large chunks with backpressure: a slow client never makes the
 // server read ahead into memory, and a fast one is not slowed by small reads.
 
-import { constants } from "node:fs";
-import type { FileHandle } from "node:fs/promises";
-import { lstat, open, stat, unlink } from "../fs/byte-names.ts";
 import type { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { join } from "node:path";
-import { checkedPath, openPath } from "../fs/open-path.ts";
-import type { PathHandle } from "../fs/path-handle.ts";
-import { O_NOFOLLOW as NO_FOLLOW } from "../fs/proc-fd.ts";
+import { checkedPath } from "../fs/open-path.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
+import { StorageError } from "../storage/errors.ts";
+import type { WriteHandle } from "../storage/storage.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
-import { FileReceiver } from "../transfer/receive-file.ts";
 import type { CommandSpec } from "./spec.ts";
-
-const CHUNK = 256 * 1024;
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
-
-/**
- * Who closes an open file: we do, until a stream is made from it; from then on the stream
- * does, when it ends or is destroyed. (Closing it ourselves as well would close a file
- * descriptor number that may already belong to another file.)
- */
-class OpenFile {
-  private owned = true;
-  constructor(readonly handle: FileHandle) {}
-
-  readStream(start: number) {
-    this.owned = false;
-    return this.handle.createReadStream({ start, highWaterMark: CHUNK });
-  }
-
-  writeStream(start: number | undefined) {
-    this.owned = false;
-    return this.handle.createWriteStream({ start, highWaterMark: CHUNK });
-  }
-
-  async release(): Promise<void> {
-    if (this.owned) await this.handle.close();
-  }
-}
-
-/**
- * Only regular files are transferred: opening a FIFO or a device could block the server.
- * `how`: lstat for a path through its folder (fs/path-handle.ts `at`), never following a link.
- */
-async function requireRegularFile(real: string, how: typeof stat = stat): Promise<void> {
-  const st = await how(real);
-  if (st.isDirectory()) throw new FtpError(550, "Is a folder.");
-  if (!st.isFile()) throw new FtpError(550, "Not a regular file.");
-}
 
 async function retrieve(s: Session, arg: string): Promise<void> {
   const vpath = checkedPath(s, arg, "r");
@@ -94,85 +52,80 @@ async function retrieve(s: Session, arg: string): Promise<void> {
   );
 }
 
+type UploadKind = "STOR" | "APPE" | "REST";
+
+/** "/a/b" -> "/a", "/b" -> "/". */
+function parentOf(vpath: string): string {
+  return vpath.slice(0, vpath.lastIndexOf("/")) || "/";
+}
+
 /**
- * Opens the target of STOR without truncating it: an existing file is only emptied once the
- * data connection is there, so a failed PASV/PORT never destroys a good file.
+ * Opens the target of an upload. The storage never empties an existing file here: STOR does
+ * once the data connection is there, so a failed PASV/PORT never destroys a good file.
  */
-async function openForUpload(real: string, how: "STOR" | "APPE" | "REST", offset: number): Promise<{ file: FileHandle; created: boolean }> {
+async function openUpload(s: Session, vpath: string, how: UploadKind, offset: number): Promise<WriteHandle> {
+  const storage = s.storage!;
+  if (how === "APPE") return storage.openWrite(vpath, { kind: "append" });
+  // (With --atomic-uploads the storage writes STOR aside until commit(): storage/atomic.ts.)
+  if (how === "STOR") return storage.openWrite(vpath, { kind: "replace" });
+  let file: WriteHandle;
   try {
-    const file = await open(real, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-    if (how === "REST" && offset > 0) {
-      await file.close();
-      await unlink(real);
+    file = await storage.openWrite(vpath, { kind: "at", offset });
+  } catch (err) {
+    const missing = err instanceof StorageError && err.code === "not-found";
+    if (missing && (await storage.stat(parentOf(vpath)).then((f) => f.kind === "folder", () => false))) {
       throw new FtpError(554, `Invalid REST offset ${offset}: the file does not exist yet.`);
     }
-    return { file, created: true };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    throw err;
   }
-  await requireRegularFile(real, lstat);
-  const file = await open(real, (how === "APPE" ? constants.O_WRONLY | constants.O_APPEND : constants.O_RDWR) | O_NOFOLLOW);
-  if (how === "REST") {
-    const { size } = await file.stat();
-    if (offset > size) {
-      await file.close();
-      throw new FtpError(554, `Invalid REST offset ${offset}: the file has ${size} bytes.`);
-    }
-  }
-  return { file, created: false };
-}
-
-/** The truncate at the end of a resumed upload: through the held folder, never following a link. */
-async function truncateAt(path: string, size: number): Promise<void> {
-  const file = await open(path, O_WRONLY | NO_FOLLOW);
-  try {
-    await file.truncate(size);
-  } finally {
+  if (offset > file.sizeBefore) {
     await file.close();
+    throw new FtpError(554, `Invalid REST offset ${offset}: the file has ${file.sizeBefore} bytes.`);
   }
+  return file;
 }
 
-async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: string, preliminary?: string, created0?: FileHandle, handle?: PathHandle): Promise<void> {
-  // Acting on a name in the checked folder goes through the open folder (fs/path-handle.ts);
-  // `real` and `target` stay real paths for quotas.
-  const via = (path: string) => (handle ? handle.sibling(path.slice(path.lastIndexOf("/") + 1)) : path);
+/** STOR, APPE, REST + STOR: `vpath` already checked for the command's permission letter. */
+async function upload(s: Session, command: "STOR" | "APPE", vpath: string): Promise<void> {
   const offset = command === "STOR" ? s.restOffset : 0;
   s.restOffset = 0;
-  const how = command === "APPE" ? "APPE" : offset > 0 ? "REST" : "STOR";
-  const opened = created0 ? { file: created0, created: true } : await openForUpload(via(real), how, offset);
-  const { created } = opened;
-  const file = new OpenFile(opened.file);
+  const how: UploadKind = command === "APPE" ? "APPE" : offset > 0 ? "REST" : "STOR";
+  await store(s, command, vpath, await openUpload(s, vpath, how, offset), how, offset);
+}
+
+/**
+ * Receives an upload into `file` (open, not yet emptied), then commits and closes it. What is
+ * kept: a complete upload; a broken one's bytes when it went into a new file or in place (for
+ * REST); nothing when no data connection came (a file made for it is removed again).
+ */
+async function store(s: Session, command: string, vpath: string, file: WriteHandle, how: UploadKind, offset: number, preliminary?: string): Promise<void> {
+  let completed = false;
   const mode = s.type === "A" ? "ASCII" : "BINARY";
   const filters: Transform[] = [...s.throttle("upload"), ...(s.type === "A" ? [new ToLocalLines()] : [])];
-  // Binary, no speed limit, no quota (the usual case): the socket reads into our own buffers.
-  const receiver = filters.length === 0 ? new FileReceiver(file.handle, how === "APPE" ? "append" : offset) : null;
+  // Binary, no speed limit (the usual case): the storage's fast path when it has one
+  // (the local disk: the socket reads into pooled buffers that go straight to the descriptor).
+  const receiver = filters.length === 0 ? file.receiver?.() : undefined;
   await s.runTransfer(
     command,
     vpath,
     preliminary ? { exact: preliminary } : `${mode} upload to ${vpath}${offset ? ` from byte ${offset}` : ""}.`,
     async (socket) => {
-      if (how === "STOR" && !created) await file.handle.truncate(0);
-      let written = () => 0;
+      if (how === "STOR" && !file.created) await file.truncate(0);
       try {
-        if (receiver?.attached) {
-          written = () => receiver.written;
-          await receiver.finished(socket);
-        } else {
-          const sink = file.writeStream(how === "APPE" ? undefined : offset);
-          written = () => sink.bytesWritten;
-          await pipeline([socket, ...filters, sink]);
-        }
+        if (receiver?.attached) await receiver.finished(socket);
+        else await pipeline([socket, ...filters, file.writable()]);
+        completed = true;
       } finally {
         // A resumed upload ends where its data ends: old bytes past that point are not ours.
-        // (By path: the stream owns the descriptor and may have closed it already.)
-        if (how === "REST") await truncateAt(via(real), offset + written());
+        if (how === "REST") await file.truncate(offset + file.written);
       }
     },
     async (connected) => {
-      receiver?.release();
-      await file.release();
-      // No data connection ever came: do not leave an empty file we made ourselves.
-      if (created && !connected) await unlink(via(real)).catch(() => {});
+      try {
+        if (completed || (connected && file.created)) await file.commit();
+      } finally {
+        await file.close();
+      }
     },
     receiver?.onread,
   );
@@ -180,27 +133,27 @@ async function store(s: Session, command: "STOR" | "APPE", vpath: string, real: 
 
 /** STOU: a new file with a name nobody has yet (RFC 1123 section 4.1.2.9). */
 async function storeUnique(s: Session, arg: string): Promise<void> {
-  const handle = await openPath(s, arg.trim() || "ftp.file", "parent", "w");
-  try {
-    const { vpath, real } = handle;
-    const folder = real.slice(0, real.lastIndexOf("/")) || "/";
-    const vfolder = vpath.slice(0, vpath.lastIndexOf("/"));
-    const base = real.slice(real.lastIndexOf("/") + 1);
-    for (let i = 0; i < 100; i++) {
-      const name = i === 0 ? base : `${base}.${i}`;
-      try {
-        const file = await open(handle.sibling(name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-        s.restOffset = 0;
-        await store(s, "STOR", `${vfolder}/${name}`, join(folder, name), `FILE: ${name}`, file, handle);
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      }
+  const vpath = checkedPath(s, arg.trim() || "ftp.file", "w");
+  const folder = parentOf(vpath);
+  const base = vpath.slice(vpath.lastIndexOf("/") + 1);
+  for (let i = 0; i < 100; i++) {
+    const name = i === 0 ? base : `${base}.${i}`;
+    const path = `${folder === "/" ? "" : folder}/${name}`;
+    let file: WriteHandle;
+    try {
+      file = await s.storage!.openWrite(path, { kind: "create-new" });
+    } catch (err) {
+      // Taken: by a file, a folder, or a link (one leading out of the home is taken as well).
+      const taken = err instanceof StorageError && (err.code === "exists" || err.code === "outside");
+      if (!taken) throw err;
+      if (err.code === "outside") await s.storage!.stat(folder); // the folder itself must be fine
+      continue;
     }
-    throw new FtpError(450, "Could not find a unique file name; try another.");
-  } finally {
-    await handle.close();
+    s.restOffset = 0;
+    await store(s, "STOR", path, file, "STOR", 0, `FILE: ${name}`);
+    return;
   }
+  throw new FtpError(450, "Could not find a unique file name; try another.");
 }
 
 export const transferCommands: CommandSpec[] = [
@@ -219,12 +172,7 @@ export const transferCommands: CommandSpec[] = [
     perm: "w",
     help: "Syntax: STOR <path> (upload a file, replacing it).",
     async handler(s, arg) {
-      const handle = await openPath(s, arg, "follow", "w");
-      try {
-        await store(s, "STOR", handle.vpath, handle.real, undefined, undefined, handle);
-      } finally {
-        await handle.close();
-      }
+      await upload(s, "STOR", checkedPath(s, arg, "w"));
     },
   },
   {
@@ -234,12 +182,7 @@ export const transferCommands: CommandSpec[] = [
     perm: "a",
     help: "Syntax: APPE <path> (upload, appending to the file).",
     async handler(s, arg) {
-      const handle = await openPath(s, arg, "follow", "a");
-      try {
-        await store(s, "APPE", handle.vpath, handle.real, undefined, undefined, handle);
-      } finally {
-        await handle.close();
-      }
+      await upload(s, "APPE", checkedPath(s, arg, "a"));
     },
   },
   {

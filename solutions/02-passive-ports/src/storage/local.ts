@@ -1,6 +1,6 @@
 // The Storage of a folder on the local disk: a user's home, kept inside it by the Jail
 // (fs/jail.ts), with the virtual folders mounted in that jail. The fast transfer paths are
-// this backend's sendTo (transfer/send-file.ts) and receiver (transfer/receive-file.ts): the
+// this backend's sendTo (local/send-file.ts) and receiver (local/receive-file.ts): the
 // descriptor, the shared buffer pool, no stream in between.
 //
 //   const storage = new LocalStorage(jail);       // at login, one per session
@@ -25,11 +25,11 @@ import type { Readable, Writable } from "node:stream";
 import { chmod, lstat, mkdir, open, rename, rmdir, stat, unlink, utimes } from "../fs/byte-names.ts";
 import { Jail, type ResolveMode } from "../fs/jail.ts";
 import type { PathHandle } from "../fs/path-handle.ts";
-import { folderEntries } from "../listing/entries.ts";
+import { folderEntries } from "./local/entries.ts";
 import { utf8 } from "../protocol/codec.ts";
 import { FtpError } from "../protocol/reply.ts";
-import { FileReceiver } from "../transfer/receive-file.ts";
-import { sendFile } from "../transfer/send-file.ts";
+import { FileReceiver } from "./local/receive-file.ts";
+import { sendFile } from "./local/send-file.ts";
 import { asStorageError, StorageError } from "./errors.ts";
 import type { FileInfo, FileKind, ReadHandle, StatTarget, Storage, UploadReceiver, WriteHandle, WriteMode } from "./storage.ts";
 import { virtualParts } from "./storage.ts";
@@ -66,7 +66,7 @@ export class LocalStorage implements Storage {
     const h = await this.open(vpath, "follow");
     try {
       const real = await fs(h.self());
-      // Links inside the home are shown as their targets, others bare (listing/entries.ts).
+      // Links inside the home are shown as their targets, others bare (local/entries.ts).
       for await (const batch of folderEntries(real, this.jail)) {
         yield batch.map(({ name, stats }) => ({ ...infoOf(utf8.decode(name), stats), rawName: name }));
       }
@@ -187,9 +187,8 @@ export class LocalStorage implements Storage {
   }
 
   /**
-   * Transitional, not part of Storage: the real path, for the code that still keys on real
-   * paths (quota.ts counts usage by real folder). Goes once quotas count virtual paths.
-   * Never to act on: for logs, quotas and messages only.
+   * Not part of Storage: the real path, for the quota layer (storage/quota-layer.ts), whose
+   * accounting (quota.ts) counts usage by real folder. Never to act on: for counting only.
    */
   realPathOf(vpath: string, target: StatTarget = "follow"): Promise<string> {
     return this.using(vpath, target === "entry" ? "parent" : "follow", async (h) => h.real);

@@ -24,7 +24,7 @@
 //
 // Fast paths plug in behind optional members, so the command code never knows the backend:
 //   - the local disk reads and writes through its descriptor with the shared buffer pool
-//     (transfer/send-file.ts, receive-file.ts, buffer-pool.ts): ReadHandle.sendTo and
+//     (storage/local/send-file.ts, receive-file.ts, buffer-pool.ts): ReadHandle.sendTo and
 //     WriteHandle.receiver;
 //   - an object store streams a ranged GET in stream(start, end) and uploads in parts from
 //     writable(), completing the multipart upload in commit() (and aborting it in close()
@@ -77,7 +77,7 @@ export interface ReadHandle {
   stream(start: number, end?: number): Readable;
   /**
    * The backend's fast path for a plain binary download, when it has one: sends the bytes
-   * from `start` to the end and ends the socket (the local disk: transfer/send-file.ts, reads
+   * from `start` to the end and ends the socket (the local disk: storage/local/send-file.ts, reads
    * from the descriptor into pooled buffers). Absent: the caller pipes stream(start).
    */
   sendTo?(socket: Socket, start: number): Promise<void>;
@@ -110,7 +110,7 @@ export type WriteMode =
   | { kind: "at"; offset: number }
   | { kind: "append" };
 
-/** The fast upload path's shape: transfer/receive-file.ts FileReceiver. */
+/** The fast upload path's shape: storage/local/receive-file.ts FileReceiver. */
 export interface UploadReceiver {
   /** Given to the data socket (runTransfer's `onread`): it reads into the receiver's buffers. */
   readonly onread: OnReadOpts;

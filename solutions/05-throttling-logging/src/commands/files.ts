@@ -157,6 +157,7 @@ export const fileCommands: CommandSpec[] = [
 async function renameEntries(s: Session, fromPath: string, toPath: string): Promise<void> {
       const from = { vpath: fromPath };
       const to = { vpath: toPath };
+      // (Quotas charge a rename in the storage: storage/quota-layer.ts.)
       await s.storage!.rename(from.vpath, to.vpath);
       s.log("info", "rename", { from: from.vpath, to: to.vpath });
       s.reply(250, `Renamed ${from.vpath} to ${to.vpath}.`);

@@ -1,14 +1,10 @@
 // A command's path argument: made a virtual path from the current folder (never touching the
 // disk), with the command's permission letter checked on it. checkedPath() hands it to
-// s.storage; openPath() also walks it in the jail and holds it open (see path-handle.ts), for
-// the uploads, which do not go through the storage yet. The caller closes a handle
-// (try/finally), after the transfer when there is one.
+// s.storage, which walks it in the jail and holds it open while it acts (storage/local.ts).
 
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { PermLetter } from "../auth/permissions.ts";
-import type { ResolveMode } from "./jail.ts";
-import type { PathHandle } from "./path-handle.ts";
 import { procFdAvailable } from "./proc-fd.ts";
 import { resolveVirtual } from "./virtual-path.ts";
 
@@ -27,9 +23,4 @@ export function checkedPath(s: Session, arg: string, perm: PermLetter | undefine
     s.log("warn", "no /proc/self/fd here: paths are checked with realpath() only; someone else who can write into a home can race a command outside it");
   }
   return vpath;
-}
-
-/** `perm`: the permission letter of the command (its spec's perm), checked on the path. */
-export async function openPath(s: Session, arg: string, mode: ResolveMode, perm: PermLetter | undefined): Promise<PathHandle> {
-  return s.jail!.handle(checkedPath(s, arg, perm), mode);
 }
