@@ -25,15 +25,11 @@ import { parseCommandLine } from "./protocol/command-line.ts";
 import { LineReader, type LineEvent } from "./protocol/line-reader.ts";
 import { FtpError, formatReply, isFinal } from "./protocol/reply.ts";
 import { DataConnections, type TransferWork } from "./session/data-connections.ts";
-//> final session-guard-import
-import { SessionGuard } from "./session/guard.ts";
-//<
-//> final tls-import
-import { startTls } from "./session/start-tls.ts";
-//<
-//> final long-replies-import
+//> final session-final-imports
 import { once } from "node:events";
 import { oneLine } from "./protocol/reply.ts";
+import { SessionGuard } from "./session/guard.ts";
+import { startTls } from "./session/start-tls.ts";
 //<
 
 /** What a session needs from the server that owns it. */
@@ -79,15 +75,18 @@ export class Session {
   /** After "EPSV ALL" (RFC 2428 section 4) only EPSV may set up data connections. */
   epsvAll = false;
 //<
-//> final command-state
+//> final session-final-state
   /** RNFR's name for the RNTO that must follow; OPTS UTF8 and OPTS MLST. */
   renameFrom: { vpath: string } | null = null;
   utf8 = true;
   mlstFacts = new Set(["type", "size", "modify", "perm", "unix.mode"]);
-//<
-//> final tls-state
   /** FTPS (RFC 4217): the control connection is TLS (after AUTH TLS), PBSZ was sent, PROT P is on. */
   tls = { control: false, pbsz: false, protP: false };
+  /**
+   * The production hardening (session/guard.ts): input caps, ABOR/STAT beside transfers, the
+   * line deadline, the idle clock. The core below calls it at each step.
+   */
+  private readonly guard: SessionGuard;
 //<
 
   private readonly reader: LineReader;
@@ -96,10 +95,6 @@ export class Session {
   private closed = false;
   private inputHolds = 0;
   private finalReplies = 0;
-//> final session-guard
-  /** The production hardening: input caps, ABOR/STAT beside transfers, deadlines (session/guard.ts). */
-  private readonly guard: SessionGuard;
-//<
 
   constructor(
     private readonly host: SessionHost,
@@ -113,6 +108,7 @@ export class Session {
     this.reader = new LineReader(this.options.maxLineLength);
     this.dataConnections = new DataConnections(this);
 //> final session-guard-new
+    // Starts the idle clock too.
     this.guard = new SessionGuard(this, this.reader, this.queue, (event) => this.execute(event));
 //<
   }
@@ -124,9 +120,6 @@ export class Session {
     control.on("close", () => this.onClosed());
     this.log("info", "connected", { remote: this.remoteIp });
     this.reply(220, this.options.banner);
-//> final session-guard-start
-    this.guard.idle();
-//<
   }
 
   /** Commands come from this socket (the TCP one, or the TLS one after AUTH TLS). */
@@ -145,27 +138,6 @@ export class Session {
     this.control.write(this.codec.encode(wire));
   }
 
-//> final long-replies
-  /** The first line of a multi-line reply whose body is written with writeContinuation. */
-  replyPart(code: number, text: string): void {
-    if (this.closed || this.control.writableEnded) return;
-    this.control.write(this.codec.encode(`${code}-${oneLine(text)}\r\n`));
-  }
-
-  /** Body lines of a long multi-line reply, waiting when the client reads slowly. */
-  async writeContinuation(chunk: Buffer): Promise<void> {
-    if (this.closed || this.control.writableEnded) throw new FtpError(426, "Connection closed.");
-    if (!this.control.write(chunk)) await once(this.control, "drain");
-  }
-
-//<
-//> final tls-upgrade
-  /** AUTH TLS: after the 234 reply, the handshake; then commands come through TLS (session/start-tls.ts). */
-  async startTls(): Promise<void> {
-    await startTls(this, () => this.guard.discardClearText());
-  }
-
-//<
   get commands(): ReadonlyMap<string, CommandSpec> {
     return this.host.commands;
   }
@@ -208,21 +180,18 @@ export class Session {
 
   /** One line, one final reply: the checks the command table allows, then the handler. */
   private async execute(event: LineEvent): Promise<void> {
-    if (event.kind === "overlong") {
-//> final rename-reset-overlong
-      this.renameFrom = null;
+    const line = event.kind === "line" ? this.codec.decode(event.bytes) : "";
+    const { verb, arg } = parseCommandLine(line);
+//> final rename-reset
+    // RNTO must come right after RNFR (RFC 959 section 4.1.3): any other line cancels it,
+    // even one that fails or is too long.
+    if (verb !== "RNTO") this.renameFrom = null;
 //<
+    if (event.kind === "overlong") {
       this.log("warn", "command line too long", { limit: this.options.maxLineLength });
       this.reply(500, `Command line too long (the limit is ${this.options.maxLineLength} bytes).`);
       return;
     }
-    const line = this.codec.decode(event.bytes);
-    const { verb, arg } = parseCommandLine(line);
-//> final rename-reset
-    // RNTO must come right after RNFR (RFC 959 section 4.1.3): any other line cancels it,
-    // even one that fails.
-    if (verb !== "RNTO") this.renameFrom = null;
-//<
     if (this.options.log.enabled("verbose")) {
       this.log("verbose", "command", { line: verb === "PASS" ? "PASS ******" : line });
     }
@@ -261,13 +230,6 @@ export class Session {
     }
   }
 
-//> final session-guard-paused
-  /** Is reading stopped (pauseInput)? The line deadline waits meanwhile (session/guard.ts). */
-  get inputPaused(): boolean {
-    return this.inputHolds > 0;
-  }
-
-//<
   // ---- login -----------------------------------------------------------------------------
 
   requireAccount(): Account {
@@ -311,7 +273,31 @@ export class Session {
     return this.dataConnections.throttle(direction);
   }
 
-//> final session-guard-transfer
+//> final session-final-methods
+  // ---- the final server's: long replies, AUTH TLS, the hardening's questions ------------
+
+  /** The first line of a multi-line reply whose body is written with writeContinuation. */
+  replyPart(code: number, text: string): void {
+    if (this.closed || this.control.writableEnded) return;
+    this.control.write(this.codec.encode(`${code}-${oneLine(text)}\r\n`));
+  }
+
+  /** Body lines of a long multi-line reply, waiting when the client reads slowly. */
+  async writeContinuation(chunk: Buffer): Promise<void> {
+    if (this.closed || this.control.writableEnded) throw new FtpError(426, "Connection closed.");
+    if (!this.control.write(chunk)) await once(this.control, "drain");
+  }
+
+  /** AUTH TLS: after the 234 reply, the handshake; then commands come through TLS (session/start-tls.ts). */
+  async startTls(): Promise<void> {
+    await startTls(this, () => this.guard.discardClearText());
+  }
+
+  /** Is reading stopped (pauseInput)? The line deadline waits meanwhile (session/guard.ts). */
+  get inputPaused(): boolean {
+    return this.inputHolds > 0;
+  }
+
   /** The transfer's final reply went out (session/data-connections.ts calls this). */
   transferEnded(): void {
     this.guard.transferEnded();

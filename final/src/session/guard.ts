@@ -50,7 +50,9 @@ export class SessionGuard {
     private readonly queue: LineEvent[],
     /** Runs one line (the session's dispatcher). */
     private readonly execute: (event: LineEvent) => Promise<void>,
-  ) {}
+  ) {
+    this.idle();
+  }
 
   /** Lines taken from the queue so far (for where an urgent line goes back in). */
   private get takenCount(): number {

@@ -140,13 +140,13 @@ export class Session {
 
   /** One line, one final reply: the checks the command table allows, then the handler. */
   private async execute(event: LineEvent): Promise<void> {
+    const line = event.kind === "line" ? this.codec.decode(event.bytes) : "";
+    const { verb, arg } = parseCommandLine(line);
     if (event.kind === "overlong") {
       this.log("warn", "command line too long", { limit: this.options.maxLineLength });
       this.reply(500, `Command line too long (the limit is ${this.options.maxLineLength} bytes).`);
       return;
     }
-    const line = this.codec.decode(event.bytes);
-    const { verb, arg } = parseCommandLine(line);
     if (this.options.log.enabled("verbose")) {
       this.log("verbose", "command", { line: verb === "PASS" ? "PASS ******" : line });
     }
