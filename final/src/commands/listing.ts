@@ -93,8 +93,9 @@ async function* listingChunks(
   const dates = new ListingDates();
   let line = (name: string, entry: FileInfo, path: string) => `${formatEntry(s, format, name, entry, path, dates)}\r\n`;
 //> final listing-prefix
+  // NLST of a wildcard shows each name with the argument's folder part.
   const plainLine = line;
-  line = (name, entry, path) => linePrefix + plainLine(name, entry, path);
+  line = (name, entry, path) => linePrefix + plainLine(wildcard && format === "NLST" ? wildcard.prefix + name : name, entry, path);
 //<
   if (info.kind !== "folder") {
     yield codec.encode(line(virtualBasename(vpath), info, vpath));
@@ -105,12 +106,10 @@ async function* listingChunks(
   // The storage reads the folder through itself, held open, in batches (virtual folders last).
   for await (const batch of s.storage!.list(vpath)) {
     for (const entry of batch) {
-      let shown = entry.name;
 //> final listing-wildcard-match
       if (wildcard && !wildcard.matches(entry.name)) continue;
-      if (wildcard && format === "NLST") shown = wildcard.prefix + entry.name;
 //<
-      text += line(shown, entry, `${parent}/${entry.name}`);
+      text += line(entry.name, entry, `${parent}/${entry.name}`);
     }
     if (text.length >= PIECE) {
       yield codec.encode(text);

@@ -58,8 +58,7 @@ async function* listingChunks(
   // The storage reads the folder through itself, held open, in batches (virtual folders last).
   for await (const batch of s.storage!.list(vpath)) {
     for (const entry of batch) {
-      let shown = entry.name;
-      text += line(shown, entry, `${parent}/${entry.name}`);
+      text += line(entry.name, entry, `${parent}/${entry.name}`);
     }
     if (text.length >= PIECE) {
       yield codec.encode(text);
