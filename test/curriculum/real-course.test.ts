@@ -33,7 +33,6 @@ const FINAL_ONLY: string[] = [
   "commands/table.ts#site-import",
   "commands/table.ts#site-table",
   // TLS on data connections decrypts through its own stream, not into an upload's buffers (part 3)
-  "session.ts#tls-data-reader",
   // HASH and the X-hash commands (part 3: integrity checks)
   "commands/hash.ts#hash",
   "commands/info.ts#hash-option-import",
@@ -89,8 +88,6 @@ const FINAL_ONLY: string[] = [
   "commands/info.ts#opts-utf8-codec",
   "commands/info.ts#opts-utf8-import",
   "config/settings.ts#encoding-setting",
-  "protocol/codec.ts#legacy-codecs",
-  "protocol/codec.ts#legacy-codecs-import",
   // FTPS: AUTH TLS, PBSZ, PROT, CCC refused, policy flags (part 3)
   "services.ts#tls-cli-import",
   "services.ts#tls-identity",
@@ -105,11 +102,6 @@ const FINAL_ONLY: string[] = [
   "server.ts#effective-keep",
   "options.ts#tls-options",
   "options.ts#tls-options-import",
-  "session.ts#tls-data",
-  "session.ts#tls-data-required",
-  "session.ts#tls-import",
-  "session.ts#tls-state",
-  "session.ts#tls-upgrade",
   "tls/context.ts#tls-context",
   "tls/secure-socket.ts#tls-secure-socket",
   // virtual folders and per-folder permissions (part 3)
@@ -164,11 +156,9 @@ const FINAL_ONLY: string[] = [
   "fs/jail.ts#jail-mounts-roots",
   // equal cost for every wrong password; STARTTLS injection; implicit FTPS before the handshake; TLS errors are 426
   "auth/authorizer.ts#check-equally",
-  "protocol/line-reader.ts#discard-pending",
   "server.ts#implicit-handshake-time",
   "server.ts#implicit-tls-pending",
   "server.ts#session-counts",
-  "transfer/transfer.ts#tls-broken",
   // the storage seam (issue 18): the commands act through it in every stage, so storage.ts,
   // errors.ts, streams.ts and local.ts are skeleton; the in-memory backend (tests) and the
   // listing of virtual folders stay final-only
@@ -191,6 +181,76 @@ const FINAL_ONLY: string[] = [
   "storage/layer.ts#storage-layer",
   "storage/quota-layer.ts#storage-quota",
   "storage/user-storage.ts#storage-user",
+  // Round 2, session 2 (issue 18 point 5, lesson 0): the session core and the protocol core are
+  // lesson 0; the hardening around them is final-only: the session's joins to session/guard.ts
+  // (input caps, ABOR/STAT beside a transfer, line deadline, idle clock) and session/start-tls.ts,
+  // RNFR/OPTS/TLS state, long (STAT) replies; TLS and stall timeouts of data connections
+  // (session/data-connections.ts); Telnet stripping and a chunk's final CR as a line end (urgent
+  // ABOR); PASV's foreign-address refusal, accept timeout and own read buffers; MLSD/MLST, STAT
+  // listings, wildcards and CR/LF escaping of names; legacy codecs; TLS errors as broken
+  // connections. stat-path-shim: lesson code (0-final) kept while commands/info.ts imports statPath
+  // in every stage.
+  "session.ts#session-final-imports",
+  "session.ts#session-final-state",
+  "session.ts#session-guard-new",
+  "session.ts#session-guard-read",
+  "session.ts#session-guard-take",
+  "session.ts#session-guard-done",
+  "session.ts#session-guard-idle",
+  "session.ts#rename-reset",
+  "session.ts#session-guard-resumed",
+  "session.ts#session-final-methods",
+  "session.ts#command-state-reset",
+  "session.ts#session-guard-stop",
+  "session/guard.ts#session-guard",
+  "session/start-tls.ts#session-start-tls",
+  "session/data-connections.ts#tls-data-import",
+  "session/data-connections.ts#tls-data-required",
+  "session/data-connections.ts#tls-data-reader",
+  "session/data-connections.ts#tls-data",
+  "session/data-connections.ts#data-timeout",
+  "session/data-connections.ts#data-timeout-reply",
+  "session/data-connections.ts#session-guard-transfer-ended",
+  "protocol/codec.ts#legacy-codecs-import",
+  "protocol/codec.ts#legacy-codecs",
+  "protocol/line-reader.ts#telnet-and-urgent",
+  "protocol/line-reader.ts#urgent-cr-state",
+  "protocol/line-reader.ts#discard-pending",
+  "protocol/line-reader.ts#urgent-cr-skip",
+  "protocol/line-reader.ts#urgent-cr-end",
+  "protocol/line-reader.ts#telnet-strip",
+  "protocol/line-reader.ts#telnet",
+  "data/passive.ts#passive-foreign-comment",
+  "data/passive.ts#passive-foreign-import",
+  "data/passive.ts#passive-guard-options",
+  "data/passive.ts#passive-timer",
+  "data/passive.ts#passive-accept-timeout",
+  "data/passive.ts#passive-foreign",
+  "data/passive.ts#own-buffers-handover",
+  "data/passive.ts#passive-timer-clear",
+  "data/passive.ts#own-buffers",
+  "commands/data-setup.ts#passive-guard-use",
+  "commands/listing.ts#mlst-comment",
+  "commands/listing.ts#mlst-import",
+  "commands/listing.ts#wildcard-import",
+  "commands/listing.ts#wire-name",
+  "commands/listing.ts#wire-name-use",
+  "commands/listing.ts#mlsd-entry",
+  "commands/listing.ts#listing-extras-doc",
+  "commands/listing.ts#listing-extras",
+  "commands/listing.ts#listing-prefix",
+  "commands/listing.ts#listing-wildcard-match",
+  "commands/listing.ts#listing-wildcard",
+  "commands/listing.ts#mlsd-folder",
+  "commands/listing.ts#listing-final",
+  "commands/listing.ts#stat-path-shim",
+  "commands/listing.ts#mlsd-mlst",
+  "listing/format.ts#mlsx-comment",
+  "listing/format.ts#mlsx-import",
+  "listing/format.ts#mlsx-facts",
+  "listing/format.ts#mlsx-facts-line",
+  "listing/wildcard.ts#wildcard",
+  "transfer/transfer.ts#tls-broken",
 ];
 
 describe("the real course", () => {

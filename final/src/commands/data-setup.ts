@@ -1,35 +1,54 @@
+//> 0 data-setup
 // Setting up the data connection for the next transfer.
 //
 //   C: PASV                       S: 227 Entering Passive Mode (127,0,0,1,234,96).
+//> 2 epsv-comment
 //   C: EPSV                       S: 229 Entering Extended Passive Mode (|||60000|)
+//   C: EPSV ALL                   S: 200 EPSV ALL ok; only EPSV from now on.
+//<
+//> 6 port-eprt-comment
 //   C: PORT 127,0,0,1,195,80      S: 200 PORT command successful.
 //   C: EPRT |2|::1|50000|         S: 200 EPRT command successful.
-//   C: EPSV ALL                   S: 200 EPSV ALL ok; only EPSV from now on.
+//<
 
 import { isIP } from "node:net";
-import { ActiveChannel } from "../data/active.ts";
-import { formatEpsv, formatPasv, parseEprtArg, parsePortArg, type HostPort } from "../data/address.ts";
-import { passiveAddress } from "../data/masquerade.ts";
+import { formatPasv } from "../data/address.ts";
 import { PassiveChannel } from "../data/passive.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
+//> 2 epsv-import
+import { formatEpsv } from "../data/address.ts";
+//<
+//> 3 masquerade-import
+import { passiveAddress } from "../data/masquerade.ts";
+//<
+//> 6 active-import
+import { ActiveChannel } from "../data/active.ts";
+import { parseEprtArg, parsePortArg, type HostPort } from "../data/address.ts";
+//<
 
+/** A new listener for the next transfer, in place of any earlier data connection. */
 async function openPassive(s: Session): Promise<PassiveChannel> {
   s.setDataChannel(null);
   const channel = await PassiveChannel.open({
     bindHost: s.localIp,
+//> 2 passive-range-use
     range: s.options.passiveRange,
+//<
+//> final passive-guard-use
     clientIp: s.remoteIp,
     permitForeignAddresses: s.options.permitForeignAddresses,
     acceptTimeoutMs: s.options.passiveAcceptTimeoutSec * 1000,
     onForeignConnection: (address) =>
       s.log("warn", "refused data connection from a foreign address", { from: address, expected: s.remoteIp }),
+//<
   });
   s.setDataChannel(channel);
   return channel;
 }
 
+//> 6 active-setup
 /** RFC 2577 section 3: no bounce attacks, no privileged ports. */
 function checkActiveTarget(s: Session, target: HostPort): void {
 //> 6 bounce-check
@@ -40,10 +59,6 @@ function checkActiveTarget(s: Session, target: HostPort): void {
   if (!s.options.permitPrivilegedPorts && target.port < 1024) {
     throw new FtpError(501, "Rejected: data port must be 1024 or above.");
   }
-//| stub
-  // TODO(lesson 6): refuse (501) a target that is not the client's own address (s.remoteIp),
-  // and ports below 1024, unless the operator allowed them (s.options.permitForeignAddresses,
-  // s.options.permitPrivilegedPorts). Log the refusal: it may be an attack.
 //<
 }
 
@@ -54,6 +69,7 @@ function useActive(s: Session, target: HostPort, command: string): void {
   s.reply(200, `${command} command successful.`);
 }
 
+//<
 export const dataSetupCommands: CommandSpec[] = [
   {
     name: "PASV",
@@ -61,9 +77,17 @@ export const dataSetupCommands: CommandSpec[] = [
     auth: true,
     help: "Syntax: PASV (the server listens for the data connection).",
     async handler(s) {
+//> 2 epsv-all-pasv
       if (s.epsvAll) throw new FtpError(503, "PASV not allowed after EPSV ALL.");
+//<
+//> 3 masquerade-pasv
       // Behind NAT the client must be told the public address, not ours (masquerade).
       const address = passiveAddress(s.remoteIp, s.localIp, s.options.masqueradeMap, s.options.masqueradeAddress);
+//<
+//> 0-3 local-pasv
+      //- // The address the client reached us at.
+      //- const address = s.localIp;
+//<
       if (isIP(address) !== 4) throw new FtpError(425, "PASV works over IPv4 only; use EPSV.");
       const channel = await openPassive(s);
       s.reply(227, formatPasv(address, channel.port));
@@ -88,10 +112,6 @@ export const dataSetupCommands: CommandSpec[] = [
       s.reply(229, formatEpsv(channel.port));
     },
   },
-//| stub
-  // TODO(lesson 2): add EPSV (RFC 2428): like PASV, but the reply carries only the port,
-  // 229 Entering Extended Passive Mode (|||port|), so it works over IPv6 and through NAT.
-  // Also "EPSV ALL" (200; from then on PASV, PORT and EPRT get 503).
 //<
 //> 6 port-eprt
   {
@@ -109,8 +129,6 @@ export const dataSetupCommands: CommandSpec[] = [
     feat: "EPRT",
     handler: (s, arg) => useActive(s, parseEprtArg(arg.trim()), "EPRT"),
   },
-//| stub
-  // TODO(lesson 6): add PORT and EPRT: parse the argument (parsePortArg, parseEprtArg in
-  // data/address.ts), then useActive(); the server dials the client when a transfer starts.
 //<
 ];
+//<

@@ -1,24 +1,36 @@
-// Listing folders, over a data connection (LIST, NLST, MLSD) or the control one (MLST, STAT).
+//> 0 listing
+// Listing folders over a data connection (LIST, NLST).
 //
 //   C: PASV                  S: 227 Entering Passive Mode (127,0,0,1,234,96).
 //   C: LIST -la docs         S: 150 Opening data connection; listing /docs.
 //   (data: "-rw-r--r--   1 ftp ftp  1234 Nov 21 10:44 notes.txt\r\n" ..., then close)
 //                            S: 226 Transfer complete.
+//> final mlst-comment
+//
+// The final server also lists in machine-readable form (MLSD; MLST on the control connection),
+// sends STAT's listing on the control connection, and takes wildcards (LIST *.txt).
+//
 //   C: MLST docs/notes.txt   S: 250-Listing /docs/notes.txt
 //                            S:  type=file;size=1234;modify=20261121104400;perm=r; /docs/notes.txt
 //                            S: 250 End.
+//<
 
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { checkedPath } from "../fs/open-path.ts";
-import { ListingDates, lsLine, mlsxFacts, MLST_FACTS } from "../listing/format.ts";
+import { ListingDates, lsLine } from "../listing/format.ts";
 import { virtualBasename } from "../fs/virtual-path.ts";
-import { wildcardTarget, type WildcardTarget } from "../listing/wildcard.ts";
-import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
-import { StorageError } from "../storage/errors.ts";
 import type { FileInfo } from "../storage/storage.ts";
 import type { CommandSpec } from "./spec.ts";
+//> final mlst-import
+import { mlsxFacts, MLST_FACTS } from "../listing/format.ts";
+import { FtpError } from "../protocol/reply.ts";
+import { StorageError } from "../storage/errors.ts";
+//<
+//> final wildcard-import
+import { wildcardTarget, type WildcardTarget } from "../listing/wildcard.ts";
+//<
 
 type Format = "LIST" | "NLST" | "MLSD";
 
@@ -32,6 +44,7 @@ export function stripListFlags(arg: string): string {
   return rest;
 }
 
+//> final wire-name
 /**
  * A file name may contain CR or LF (Unix allows it). Written as is, it would end a listing
  * line early, or on the control connection forge a reply. RFC 2640 section 3.1 sends CR as
@@ -41,10 +54,16 @@ export function wireName(name: string): string {
   return /[\r\n]/.test(name) ? name.replace(/\r/g, "\r\0").replace(/\n/g, "\0") : name;
 }
 
-function formatEntry(s: Session, format: Format, rawName: string, st: FileInfo, vpath: string, dates: ListingDates): string {
-  const name = wireName(rawName);
+//<
+/** One line of a listing, without its line end. */
+function formatEntry(s: Session, format: Format, name: string, st: FileInfo, vpath: string, dates: ListingDates): string {
+//> final wire-name-use
+  name = wireName(name);
+//<
   if (format === "NLST") return name;
+//> final mlsd-entry
   if (format === "MLSD") return `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${name}`;
+//<
   return lsLine(name, st, dates);
 }
 
@@ -52,15 +71,34 @@ function formatEntry(s: Session, format: Format, rawName: string, st: FileInfo, 
 const PIECE = 32 * 1024;
 
 /**
- * The listing as a stream of CRLF-terminated lines, produced as the client reads them; with a
- * wildcard, only the matching entries (and NLST shows them with the argument's folder part).
+ * The listing as a stream of CRLF-terminated lines, produced as the client reads them (a file
+ * is listed as its own line).
+//> final listing-extras-doc
+ * `linePrefix` starts every line (STAT's listing); with a `wildcard`, only the matching entries
+ * (and NLST shows them with the argument's folder part).
+//<
  */
-async function* listingChunks(s: Session, format: Format, vpath: string, info: FileInfo, linePrefix = "", wildcard?: WildcardTarget): AsyncGenerator<Buffer> {
+async function* listingChunks(
+  s: Session,
+  format: Format,
+  vpath: string,
+  info: FileInfo,
+//> final listing-extras
+  linePrefix = "",
+  wildcard?: WildcardTarget,
+//<
+): AsyncGenerator<Buffer> {
   // The client gets the names in the session's encoding.
   const codec = s.codec;
   const dates = new ListingDates();
+  let line = (name: string, entry: FileInfo, path: string) => `${formatEntry(s, format, name, entry, path, dates)}\r\n`;
+//> final listing-prefix
+  // NLST of a wildcard shows each name with the argument's folder part.
+  const plainLine = line;
+  line = (name, entry, path) => linePrefix + plainLine(wildcard && format === "NLST" ? wildcard.prefix + name : name, entry, path);
+//<
   if (info.kind !== "folder") {
-    yield codec.encode(`${linePrefix}${formatEntry(s, format, virtualBasename(vpath), info, vpath, dates)}\r\n`);
+    yield codec.encode(line(virtualBasename(vpath), info, vpath));
     return;
   }
   const parent = vpath === "/" ? "" : vpath;
@@ -68,10 +106,10 @@ async function* listingChunks(s: Session, format: Format, vpath: string, info: F
   // The storage reads the folder through itself, held open, in batches (virtual folders last).
   for await (const batch of s.storage!.list(vpath)) {
     for (const entry of batch) {
-      const { name } = entry;
-      if (wildcard && !wildcard.matches(name)) continue;
-      const shown = wildcard && format === "NLST" ? wildcard.prefix + name : name;
-      text += `${linePrefix}${formatEntry(s, format, shown, entry, `${parent}/${name}`, dates)}\r\n`;
+//> final listing-wildcard-match
+      if (wildcard && !wildcard.matches(entry.name)) continue;
+//<
+      text += line(entry.name, entry, `${parent}/${entry.name}`);
     }
     if (text.length >= PIECE) {
       yield codec.encode(text);
@@ -81,19 +119,25 @@ async function* listingChunks(s: Session, format: Format, vpath: string, info: F
   if (text) yield codec.encode(text);
 }
 
+/** LIST, NLST (and MLSD): check the path before the 150, then send the listing over the data connection. */
 async function listOverData(s: Session, format: Format, arg: string): Promise<void> {
   const target = format === "MLSD" ? arg : stripListFlags(arg);
+//> final listing-wildcard
   const wildcard = format === "MLSD" ? null : await wildcardTarget(s, target);
   if (wildcard) return listMatches(s, format, wildcard);
+//<
   const vpath = checkedPath(s, target || ".", "l");
   const info = await s.storage!.stat(vpath);
+//> final mlsd-folder
   if (format === "MLSD" && info.kind !== "folder") throw new FtpError(501, "MLSD needs a folder; use MLST for a file.");
+//<
   await s.runTransfer(format, vpath, `listing ${vpath}.`, (socket) =>
     // One piece read ahead, no more: the folder is walked as fast as the client takes the listing.
     pipeline([Readable.from(listingChunks(s, format, vpath, info), { highWaterMark: 1 }), ...s.throttle("download"), socket as Writable]),
   );
 }
 
+//> final listing-final
 /** LIST or NLST of the entries a wildcard matches (listing/wildcard.ts). */
 async function listMatches(s: Session, format: Format, w: WildcardTarget): Promise<void> {
   await s.runTransfer(format, w.vpath, `listing ${w.vpath}.`, (socket) =>
@@ -123,6 +167,14 @@ async function statMatches(s: Session, w: WildcardTarget): Promise<void> {
   s.reply(213, "End of status.");
 }
 
+//<
+//> 0-final stat-path-shim
+//- /** STAT with a path is the final server's; commands/info.ts imports this name in every stage. */
+//- export async function statPath(s: Session): Promise<void> {
+//-   s.reply(502, "STAT with a path is not implemented.");
+//- }
+//-
+//<
 export const listingCommands: CommandSpec[] = [
   {
     name: "LIST",
@@ -140,6 +192,7 @@ export const listingCommands: CommandSpec[] = [
     help: "Syntax: NLST [<path>] (list file names; the last name may hold * ? [...]).",
     handler: (s, arg) => listOverData(s, "NLST", arg),
   },
+//> final mlsd-mlst
   {
     name: "MLSD",
     arg: "optional",
@@ -167,4 +220,6 @@ export const listingCommands: CommandSpec[] = [
       s.reply(250, [`Listing ${vpath}`, `${mlsxFacts(st, s.mlstFacts, s.account!.perms, vpath)} ${vpath}`, "End."]);
     },
   },
+//<
 ];
+//<

@@ -1,3 +1,4 @@
+//> 0 data-channel
 // A data connection, set up by PASV/EPSV (we listen, the client connects) or PORT/EPRT (the
 // client listens, we connect). A transfer command asks for the socket and uses it once.
 
@@ -16,3 +17,4 @@ export interface DataChannel {
   /** Closes the listener and any socket; a pending connect() rejects. Idempotent. */
   close(): void;
 }
+//<

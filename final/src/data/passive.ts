@@ -1,26 +1,36 @@
+//> 0 passive
 // Passive mode: the server opens a port and tells the client where to connect.
 //
 //   C: PASV
 //   S: 227 Entering Passive Mode (127,0,0,1,234,96).    <- we listen on port 234*256+96 = 60000
 //   (client connects to 127.0.0.1:60000)
 //
-// The port comes from the configured range when there is one (so that a firewall or router
-// can forward exactly that range), otherwise from the OS. Only the client that asked may
-// connect: a connection from any other address is dropped and we keep waiting (RFC 2577's
-// advice against data-connection theft).
+// The port comes from the OS (any free port).
+//> 2 port-range-comment
+// With a configured range it comes from there (so that a firewall or router can forward
+// exactly that range).
+//<
+//> final passive-foreign-comment
+// Only the client that asked may connect: a connection from any other address is dropped and
+// we keep waiting (RFC 2577's advice against data-connection theft).
+//<
 
 import { createServer, Socket, type OnReadOpts, type Server } from "node:net";
 import { FtpError } from "../protocol/reply.ts";
 import type { DataChannel } from "./channel.ts";
+//> final passive-foreign-import
 import { plainIp } from "./address.ts";
+//<
 
 export interface PassiveOptions {
   bindHost: string;
   range?: { from: number; to: number };
+//> final passive-guard-options
   clientIp: string;
   permitForeignAddresses: boolean;
   acceptTimeoutMs: number;
   onForeignConnection?: (address: string) => void;
+//<
 }
 
 export class PassiveChannel implements DataChannel {
@@ -28,7 +38,9 @@ export class PassiveChannel implements DataChannel {
   private socket: Socket | null = null;
   private closed = false;
   private waiters: Array<{ resolve: (s: Socket) => void; reject: (e: Error) => void; onread?: OnReadOpts }> = [];
+//> final passive-timer
   private readonly timer: NodeJS.Timeout | undefined;
+//<
 
   private constructor(
     private readonly server: Server,
@@ -36,6 +48,7 @@ export class PassiveChannel implements DataChannel {
     private readonly options: PassiveOptions,
   ) {
     server.on("connection", (socket) => this.accept(socket));
+//> final passive-accept-timeout
     // Nobody came: give the port back; a transfer waiting for the connection gets 421.
     if (options.acceptTimeoutMs > 0) {
       this.timer = setTimeout(() => {
@@ -44,6 +57,7 @@ export class PassiveChannel implements DataChannel {
       }, options.acceptTimeoutMs);
       this.timer.unref();
     }
+//<
   }
 
   static async open(options: PassiveOptions): Promise<PassiveChannel> {
@@ -52,8 +66,10 @@ export class PassiveChannel implements DataChannel {
       try {
         await listen(server, options.bindHost, port);
       } catch (err) {
+//> 2 port-range-busy
         const code = (err as NodeJS.ErrnoException).code;
         if (options.range && (code === "EADDRINUSE" || code === "EACCES")) continue;
+//<
         throw err;
       }
       const address = server.address();
@@ -69,18 +85,20 @@ export class PassiveChannel implements DataChannel {
 
   private accept(socket: Socket): void {
     socket.on("error", () => socket.destroy());
-    const from = plainIp(socket.remoteAddress);
     if (this.socket || this.closed) {
       socket.destroy();
       return;
     }
+//> final passive-foreign
+    const from = plainIp(socket.remoteAddress);
     if (!this.options.permitForeignAddresses && from !== this.options.clientIp) {
       this.options.onForeignConnection?.(from);
       socket.destroy();
       return;
     }
-    this.socket = socket;
     clearTimeout(this.timer);
+//<
+    this.socket = socket;
     this.server.close(); // one connection per PASV
     for (const w of this.waiters.splice(0)) w.resolve(this.handOver(w.onread));
   }
@@ -93,14 +111,18 @@ export class PassiveChannel implements DataChannel {
 
   /** The accepted socket, reading into the caller's buffers when it asks for that. */
   private handOver(onread?: OnReadOpts): Socket {
+//> final own-buffers-handover
     if (onread && this.socket) this.socket = withOwnBuffers(this.socket, onread);
+//<
     return this.socket!;
   }
 
   close(reason?: FtpError): void {
     if (this.closed) return;
     this.closed = true;
+//> final passive-timer-clear
     clearTimeout(this.timer);
+//<
     this.server.close();
     this.socket?.destroy();
     const err = reason ?? new FtpError(425, "Can't open data connection.");
@@ -108,6 +130,7 @@ export class PassiveChannel implements DataChannel {
   }
 }
 
+//> final own-buffers
 /**
  * An accepted socket that reads into the caller's buffers (`onread`). Node offers that option
  * only to sockets it connects itself, so the accepted connection's handle moves to a new
@@ -125,6 +148,7 @@ function withOwnBuffers(accepted: Socket, onread: OnReadOpts): Socket {
   return socket;
 }
 
+//<
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
@@ -157,8 +181,6 @@ function* candidatePorts(range?: { from: number; to: number }): Generator<number
   const size = range.to - range.from + 1;
   const start = Math.floor(Math.random() * size);
   for (let i = 0; i < size; i++) yield range.from + ((start + i) % size);
-//| stub
-  // TODO(lesson 2): with a range, yield each of its ports once, starting at a random one;
-  // PassiveChannel.open tries them in order and skips the busy ones.
 //<
 }
+//<

@@ -1,14 +1,19 @@
+//> 0 format
 // How one directory entry is written in each listing format.
 //
 // LIST (like `ls -l`; not standardized, but every client parses this Unix style):
 //   -rw-r--r--   1 ftp      ftp          1234 Nov 21 10:44 notes.txt
 //   drwxr-xr-x   2 ftp      ftp          4096 Jan 02  2025 archive
+// NLST: just the name.
+//> final mlsx-comment
 // MLSD / MLST (RFC 3659 section 7: machine-readable facts, then a space and the name):
 //   type=file;size=1234;modify=20261121104400;perm=radfw;unix.mode=0644; notes.txt
-// NLST: just the name.
+//<
 
-import type { Permissions } from "../auth/permissions.ts";
 import type { FileInfo, FileKind } from "../storage/storage.ts";
+//> final mlsx-import
+import type { Permissions } from "../auth/permissions.ts";
+//<
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const SIX_MONTHS_MS = 180 * 24 * 3600 * 1000;
@@ -75,6 +80,7 @@ export function ftpTimeOf(mtimeMs: number): string {
   return ftpTime(new Date(Math.round(mtimeMs)));
 }
 
+//> final mlsx-facts
 /** The RFC 3659 "perm" fact: what this user may do with this entry. */
 function permFact(st: FileInfo, perms: Permissions, vpath: string): string {
   const has = (l: Parameters<Permissions["allows"]>[0]) => perms.allows(l, vpath);
@@ -96,7 +102,10 @@ function permFact(st: FileInfo, perms: Permissions, vpath: string): string {
   return out;
 }
 
+//<
+/** The facts MLSD and MLST can give (OPTS MLST picks among them; commands/info.ts imports it). */
 export const MLST_FACTS = ["type", "size", "modify", "perm", "unix.mode"] as const;
+//> final mlsx-facts-line
 
 export function mlsxFacts(st: FileInfo, facts: ReadonlySet<string>, perms: Permissions, vpath: string): string {
   let out = "";
@@ -107,3 +116,5 @@ export function mlsxFacts(st: FileInfo, facts: ReadonlySet<string>, perms: Permi
   if (facts.has("unix.mode")) out += `unix.mode=0${(st.mode & 0o777).toString(8)};`;
   return out;
 }
+//<
+//<

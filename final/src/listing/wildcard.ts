@@ -1,3 +1,4 @@
+//> final wildcard
 // Wildcards in LIST, NLST and STAT arguments, for the classic clients' `mget *.txt` (it sends
 // "NLST *.txt", then RETRs each name it gets back) and Python's ftplib `nlst("*.txt")`:
 //
@@ -150,3 +151,4 @@ export function globMatcher(pattern: string): (name: string) => boolean {
     return t === tokens.length;
   };
 }
+//<

@@ -1,3 +1,4 @@
+//> 0 codec
 // Commands and file names travel as bytes; the server works with strings. A codec turns one
 // into the other. UTF-8 is the default (RFC 2640); bytes that are not valid UTF-8 never break
 // the session: each becomes an escape (fs/byte-names.ts) that encodes back to the same byte,
@@ -35,4 +36,5 @@ export function codecFor(name: string): Codec {
   if (!iconv.encodingExists(normal)) throw new Error(`unknown encoding ${JSON.stringify(name)}; use utf-8, gbk, gb18030, big5, shift_jis, cp1251 ...`);
   return { name: normal, decode: (bytes) => iconv.decode(bytes, normal), encode: (text) => iconv.encode(text, normal) };
 }
+//<
 //<

@@ -1,3 +1,4 @@
+//> 0 command-line
 // One command line splits into a verb and its argument at the first space.
 //
 //   "RETR my file.txt"  ->  { verb: "RETR", arg: "my file.txt" }
@@ -23,3 +24,4 @@ export function parseCommandLine(line: string): CommandLine {
 function asciiUpper(text: string): string {
   return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 }
+//<

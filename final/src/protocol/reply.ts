@@ -1,3 +1,4 @@
+//> 0 reply
 // Replies are what the server says on the control connection: a three-digit code and text.
 //
 //   single line:  "257 \"/docs\" is the current directory.\r\n"
@@ -44,3 +45,4 @@ export function quotePath(path: string): string {
 export function isFinal(code: number): boolean {
   return code >= 200;
 }
+//<

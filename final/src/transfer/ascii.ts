@@ -1,3 +1,4 @@
+//> 0 ascii
 // TYPE A (ASCII) transfers send lines ending in CRLF, whatever the server's own convention.
 // On this (Unix) server files end lines with LF, so:
 //
@@ -66,3 +67,4 @@ export class ToLocalLines extends Transform {
 
 const CRLF = Buffer.from([CR, LF]);
 const CR_ONLY = Buffer.from([CR]);
+//<

@@ -1,3 +1,4 @@
+//> 0 transfer-state
 // One running data transfer (RETR, STOR, LIST, ...). It exists so that commands arriving
 // meanwhile on the control connection can see it: ABOR cancels it, STAT reports on it.
 
@@ -59,3 +60,4 @@ export function isConnectionError(err: unknown): boolean {
     code === "ERR_STREAM_DESTROYED"
   );
 }
+//<

@@ -7,16 +7,12 @@
 //   S: 230 Login successful.
 //
 // Lines are read as they come and queued; commands run one at a time, in order, each with
-// exactly one final reply. While a transfer runs, ABOR and STAT go to a small queue of their
-// own and run beside it (they must reach a busy transfer); everything else waits for the
-// transfer to end, so QUIT during a download lets the download finish first. Both queues wait
-// for the client to read its replies, and stop reading when full.
+// exactly one final reply. The data connection the client prepared (PASV) and the transfer
+// that runs on it are kept by session/data-connections.ts.
 
-import { once } from "node:events";
-import type { OnReadOpts, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Account } from "./auth/authorizer.ts";
 import type { CommandSpec } from "./commands/spec.ts";
-import type { DataChannel } from "./data/channel.ts";
 import { plainIp } from "./data/address.ts";
 import type { Jail } from "./fs/jail.ts";
 import type { Fields, Level } from "./log.ts";
@@ -26,9 +22,8 @@ import { isUnexpected, toFtpError } from "./storage/errors.ts";
 import type { Codec } from "./protocol/codec.ts";
 import { parseCommandLine } from "./protocol/command-line.ts";
 import { LineReader, type LineEvent } from "./protocol/line-reader.ts";
-import { FtpError, formatReply, isFinal, oneLine } from "./protocol/reply.ts";
-import { Throttle, TokenBucket } from "./transfer/throttle.ts";
-import { Transfer, isConnectionError } from "./transfer/transfer.ts";
+import { FtpError, formatReply, isFinal } from "./protocol/reply.ts";
+import { DataConnections, type TransferWork } from "./session/data-connections.ts";
 
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
@@ -41,12 +36,6 @@ export interface SessionHost {
   isBanned(ip: string): boolean;
 }
 
-/** Lines waiting to run before we stop reading from a client that pipelines too much. */
-const MAX_QUEUED_LINES = 64;
-/** Urgent lines (ABOR, STAT) waiting beside a transfer before we stop reading. */
-const MAX_URGENT_LINES = 8;
-/** The longest a command line may take to arrive (less when the idle timeout is shorter). */
-const LINE_DEADLINE_SEC = 60;
 /** How long a closing connection may linger before we drop it. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -66,37 +55,23 @@ export class Session {
   pendingUser: string | null = null;
   failedLogins = 0;
 
-  // Transfer parameters.
+  // Where the client stands, and how files travel.
   cwd = "/";
   type: "A" | "I" = "A";
-  restOffset = 0;
-  renameFrom: { vpath: string } | null = null;
-  data: DataChannel | null = null;
-  transfer: Transfer | null = null;
-  utf8 = true;
   /** How this session's commands and replies are encoded (the server's, until OPTS UTF8 changes it). */
   codec: Codec;
+  /** The prepared data connection and the running transfer. */
+  readonly dataConnections: DataConnections;
+  /** REST's offset for the next RETR or STOR (the transfer commands read it in every stage). */
+  restOffset = 0;
   /** After "EPSV ALL" (RFC 2428 section 4) only EPSV may set up data connections. */
   epsvAll = false;
-  mlstFacts = new Set(["type", "size", "modify", "perm", "unix.mode"]);
 
   private readonly reader: LineReader;
-  private readonly queue: Array<LineEvent> = [];
+  private readonly queue: LineEvent[] = [];
   private busy = false;
-  /** Urgent lines read during a transfer, each with the number of queued lines read before it. */
-  private readonly urgentQueue: Array<{ event: LineEvent; after: number }> = [];
-  private urgentBusy = false;
-  /** Lines ever put in `queue`, and taken from it: where an urgent line stands among them. */
-  private queuedCount = 0;
-  private takenCount = 0;
-  /** When the line being read began to arrive; null when no line is half-read. */
-  private lineStarted: number | null = null;
-  private lineTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private inputHolds = 0;
-  private idleTimer: NodeJS.Timeout | null = null;
-  /** When the session last became idle (nothing queued, nothing running); null while it works. */
-  private idleSince: number | null = null;
   private finalReplies = 0;
 
   constructor(
@@ -109,6 +84,7 @@ export class Session {
     this.localIp = plainIp(control.localAddress);
     this.codec = this.options.codec;
     this.reader = new LineReader(this.options.maxLineLength);
+    this.dataConnections = new DataConnections(this);
   }
 
   start(): void {
@@ -118,11 +94,10 @@ export class Session {
     control.on("close", () => this.onClosed());
     this.log("info", "connected", { remote: this.remoteIp });
     this.reply(220, this.options.banner);
-    this.becameIdle();
   }
 
   /** Commands come from this socket (the TCP one, or the TLS one after AUTH TLS). */
-  private readFrom(socket: Socket): void {
+  readFrom(socket: Socket): void {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => this.log("verbose", "control connection error", { error: err.message }));
   }
@@ -137,18 +112,6 @@ export class Session {
     this.control.write(this.codec.encode(wire));
   }
 
-  /** The first line of a multi-line reply whose body is written with writeContinuation. */
-  replyPart(code: number, text: string): void {
-    if (this.closed || this.control.writableEnded) return;
-    this.control.write(this.codec.encode(`${code}-${oneLine(text)}\r\n`));
-  }
-
-  /** Body lines of a long multi-line reply, waiting when the client reads slowly. */
-  async writeContinuation(chunk: Buffer): Promise<void> {
-    if (this.closed || this.control.writableEnded) throw new FtpError(426, "Connection closed.");
-    if (!this.control.write(chunk)) await once(this.control, "drain");
-  }
-
   get commands(): ReadonlyMap<string, CommandSpec> {
     return this.host.commands;
   }
@@ -158,175 +121,34 @@ export class Session {
     this.options.log.log(level, message, { session: this.id, user: this.account?.name, ...fields });
   }
 
-  // ---- reading commands ------------------------------------------------------------------
+  // ---- reading and running commands ------------------------------------------------------
 
   private onData(chunk: Buffer): void {
-    const events = this.reader.push(chunk);
-    this.watchLine(events.length > 0);
-    // Only complete commands keep a session alive: a client that dribbles a byte now and then
-    // is idle all the same.
-    if (!events.length) return;
-    this.idleSince = null;
-    for (const event of events) {
-      if (event.kind === "line" && this.transfer && this.isUrgent(event.bytes)) {
-        this.urgentQueue.push({ event, after: this.queuedCount });
-        continue;
-      }
-      this.queue.push(event);
-      this.queuedCount++;
-    }
-    // A full queue stops reading, except while a transfer runs: then ABOR and STAT must stay
-    // readable behind pipelined lines, so only a much longer queue stops it.
-    if (this.queue.length > (this.transfer ? MAX_QUEUED_LINES * 4 : MAX_QUEUED_LINES)) this.holdInput();
-    if (this.urgentQueue.length > MAX_URGENT_LINES) this.holdInputForUrgent();
-    if (this.urgentQueue.length) void this.pumpUrgent();
+    let events = this.reader.push(chunk);
+    this.queue.push(...events);
     void this.pump();
   }
 
-  /**
-   * Urgent lines run one at a time beside the transfer, each waiting, like the queue, until the
-   * client has read its reply: a client that sends STAT after STAT and reads nothing must not
-   * make us buffer replies without end.
-   */
-  private async pumpUrgent(): Promise<void> {
-    if (this.urgentBusy) return;
-    this.urgentBusy = true;
-    while (this.urgentQueue.length && !this.closed) {
-      await this.execute(this.urgentQueue.shift()!.event);
-      if (this.control.writableNeedDrain && !this.closed) await this.drained();
-      if (this.inputHeldForUrgent && this.urgentQueue.length <= MAX_URGENT_LINES / 2) this.releaseUrgentHold();
-    }
-    this.urgentBusy = false;
-  }
-
-  /**
-   * The transfer is over: urgent lines still waiting are ordinary ones now; they join the
-   * queue where they were read, so replies keep the order of the commands.
-   */
-  private requeueUrgent(): void {
-    let inserted = 0;
-    for (const { event, after } of this.urgentQueue.splice(0)) {
-      this.queue.splice(Math.max(0, after - this.takenCount) + inserted++, 0, event);
-      this.queuedCount++;
-    }
-    if (this.inputHeldForUrgent) this.releaseUrgentHold();
-  }
-
-  private isUrgent(bytes: Buffer): boolean {
-    const { verb } = parseCommandLine(this.codec.decode(bytes));
-    return this.host.commands.get(verb)?.urgent === true;
-  }
-
+  /** Runs the queued lines one after the other; a line waits until the one before is answered. */
   private async pump(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     while (this.queue.length && !this.closed) {
       const event = this.queue.shift()!;
-      this.takenCount++;
-      if (this.queue.length <= MAX_QUEUED_LINES / 2 && this.inputHeldForQueue) this.releaseQueueHold();
       await this.execute(event);
-      // A client that does not read its replies must not make us buffer them without end:
-      // the next command waits until the socket has taken what we wrote (and the queue,
-      // full, stops reading).
-      if (this.control.writableNeedDrain && !this.closed) await this.drained();
     }
     this.busy = false;
-    this.becameIdle();
   }
 
-  private drained(): Promise<void> {
-    const control = this.control;
-    return new Promise((resolve) => {
-      const done = () => {
-        control.off("drain", done);
-        control.off("close", done);
-        resolve();
-      };
-      control.once("drain", done);
-      control.once("close", done);
-    });
-  }
-
-  private inputHeldForQueue = false;
-  private holdInput(): void {
-    if (this.inputHeldForQueue) return;
-    this.inputHeldForQueue = true;
-    this.pauseInput();
-  }
-  private releaseQueueHold(): void {
-    this.inputHeldForQueue = false;
-    this.resumeInput();
-  }
-  private inputHeldForUrgent = false;
-  private holdInputForUrgent(): void {
-    if (this.inputHeldForUrgent) return;
-    this.inputHeldForUrgent = true;
-    this.pauseInput();
-  }
-  private releaseUrgentHold(): void {
-    this.inputHeldForUrgent = false;
-    this.resumeInput();
-  }
-
-  /** Stop reading from the client (the bad-password delay, a full queue); nests. */
-  pauseInput(): void {
-    if (this.inputHolds++ === 0) this.control.pause();
-  }
-  resumeInput(): void {
-    if (--this.inputHolds === 0 && !this.closed) {
-      this.control.resume();
-      // A half-read line's deadline counts from now: the client could not send while we did not read.
-      if (this.lineStarted !== null) this.lineStarted = Date.now();
-    }
-  }
-
-  // ---- the deadline for a whole command line ----------------------------------------------
-
-  /** After a chunk: is a line half-read now, and since when? (`completed`: the chunk ended lines.) */
-  private watchLine(completed: boolean): void {
-    if (!this.reader.partial) {
-      this.lineStarted = null;
-      return;
-    }
-    if (this.lineStarted === null || completed) this.lineStarted = Date.now();
-    if (!this.lineTimer) this.setLineTimer(this.lineLimitSec() * 1000);
-  }
-
-  /** min(idle timeout, 60 s); 60 s when there is no idle timeout. */
-  private lineLimitSec(): number {
-    const idle = this.options.idleTimeoutSec;
-    return idle > 0 ? Math.min(idle, LINE_DEADLINE_SEC) : LINE_DEADLINE_SEC;
-  }
-
-  private setLineTimer(ms: number): void {
-    this.lineTimer = setTimeout(this.lineCheck, ms);
-    this.lineTimer.unref();
-  }
-
-  private readonly lineCheck = (): void => {
-    this.lineTimer = null;
-    if (this.closed || this.lineStarted === null) return;
-    const limitSec = this.lineLimitSec();
-    // Not reading (a full queue, the wrong-password delay): the client cannot finish its line.
-    if (this.inputHolds > 0) return this.setLineTimer(limitSec * 1000);
-    const left = this.lineStarted + limitSec * 1000 - Date.now();
-    if (left > 0) return this.setLineTimer(left);
-    this.log("warn", "command line not completed in time", { seconds: limitSec });
-    this.close(421, `Command line not completed within ${limitSec} seconds; closing control connection.`);
-  };
-
+  /** One line, one final reply: the checks the command table allows, then the handler. */
   private async execute(event: LineEvent): Promise<void> {
+    const line = event.kind === "line" ? this.codec.decode(event.bytes) : "";
+    const { verb, arg } = parseCommandLine(line);
     if (event.kind === "overlong") {
-      this.renameFrom = null;
       this.log("warn", "command line too long", { limit: this.options.maxLineLength });
       this.reply(500, `Command line too long (the limit is ${this.options.maxLineLength} bytes).`);
       return;
     }
-    const line = this.codec.decode(event.bytes);
-    const { verb, arg } = parseCommandLine(line);
-    // RNTO must come right after RNFR (RFC 959 section 4.1.3): any other line cancels it,
-    // even one that fails.
-    if (verb !== "RNTO") this.renameFrom = null;
     if (this.options.log.enabled("verbose")) {
       this.log("verbose", "command", { line: verb === "PASS" ? "PASS ******" : line });
     }
@@ -351,7 +173,18 @@ export class Session {
     }
   }
 
-  // ---- paths -----------------------------------------------------------------------------
+  /** Stop reading from the client (the bad-password delay, a full queue); nests. */
+  pauseInput(): void {
+    if (this.inputHolds++ === 0) this.control.pause();
+  }
+
+  resumeInput(): void {
+    if (--this.inputHolds === 0 && !this.closed) {
+      this.control.resume();
+    }
+  }
+
+  // ---- login -----------------------------------------------------------------------------
 
   requireAccount(): Account {
     if (!this.account || !this.jail) throw new FtpError(530, "Log in with USER and PASS first.");
@@ -367,133 +200,34 @@ export class Session {
     return this.host.isBanned(this.remoteIp);
   }
 
-  // ---- data connections and transfers ----------------------------------------------------
+  // ---- data connections and transfers (session/data-connections.ts) ----------------------
 
-  private uploadBucket: TokenBucket | null = null;
-  private downloadBucket: TokenBucket | null = null;
-
-  /**
-   * The stages to put between source and destination of a transfer: a throttle when the
-   * operator set a rate limit for that direction, nothing otherwise.
-   */
-  throttle(direction: "upload" | "download"): Throttle[] {
-    if (direction === "upload") {
-      if (!this.options.readLimit) return [];
-      this.uploadBucket ??= new TokenBucket(this.options.readLimit);
-      return [new Throttle(this.uploadBucket)];
-    }
-    if (!this.options.writeLimit) return [];
-    this.downloadBucket ??= new TokenBucket(this.options.writeLimit);
-    return [new Throttle(this.downloadBucket)];
+  /** The data connection PASV (or PORT) prepared for the next transfer. */
+  get data() {
+    return this.dataConnections.pending;
   }
 
-  setDataChannel(channel: DataChannel | null): void {
-    this.data?.close();
-    this.data = channel;
+  /** The transfer running now, if any. */
+  get transfer() {
+    return this.dataConnections.running;
   }
 
-  /**
-   * Runs one transfer over the prepared data connection: 150 (or 125), the work, then 226;
-   * or 425 when no connection comes, 426 when it breaks or ABOR arrives, 4xx/5xx on a disk
-   * error. The data connection is used once and closed.
-   */
-  async runTransfer(
-    command: string,
-    path: string,
-    opening: string | { exact: string },
-    work: (socket: Socket, transfer: Transfer) => Promise<void>,
-    /** Runs after the work, before the final reply: close files, remove a file never written. */
-    finish?: (connected: boolean) => Promise<void>,
-    /** An upload's own buffers for the data socket to read into (transfer/receive-file.ts). */
-    onread?: OnReadOpts,
-  ): Promise<void> {
-    const channel = this.data;
-    if (!channel) {
-      await finish?.(false);
-      throw new FtpError(425, "Use PASV, EPSV, PORT or EPRT first.");
-    }
-    this.data = null;
-    const transfer = new Transfer(command, path, channel);
-    this.transfer = transfer;
-    let final: FtpError;
-    let result = "ok";
-    try {
-      const text = typeof opening === "object" ? opening.exact : `${channel.connected ? "Data connection already open" : "Opening data connection"}; ${opening}`;
-      this.reply(channel.connected ? 125 : 150, text);
-      let socket = await Promise.race([channel.connect(onread), transfer.aborted]);
-      transfer.socket = socket;
-      // A transfer that makes no progress for this long is cut (a vanished or stuck client).
-      if (this.options.dataTimeoutSec) {
-        socket.setTimeout(this.options.dataTimeoutSec * 1000, () => {
-          transfer.timedOut = true;
-          socket.destroy();
-        });
-      }
-      await work(socket, transfer);
-      final = new FtpError(226, "Transfer complete.");
-    } catch (err) {
-      if (transfer.timedOut) {
-        final = new FtpError(421, `Data connection stalled for ${this.options.dataTimeoutSec} seconds; transfer aborted.`);
-      } else if (transfer.abortRequested) {
-        final = new FtpError(426, "Transfer aborted.");
-      } else if (isConnectionError(err)) {
-        final = new FtpError(426, "Data connection closed; transfer aborted.");
-      } else {
-        final = toFtpError(err);
-        if (isUnexpected(err)) this.log("error", "transfer failed", { command, path, error: String(err) });
-      }
-      result = transfer.timedOut ? "timed out" : transfer.abortRequested ? "aborted" : final.message;
-    }
-    channel.close();
-    try {
-      await finish?.(transfer.socket !== null);
-    } catch (err) {
-      // The data arrived but could not be put away (closing the file failed): say so.
-      this.log("error", "transfer cleanup failed", { command, path, error: String(err) });
-      if (final.code < 400) final = toFtpError(err);
-      result = final.message;
-    }
-    this.reply(final.code, final.message);
-    this.transfer = null;
-    this.requeueUrgent();
-    transfer.finished();
-    const seconds = (Date.now() - transfer.started) / 1000;
-    this.log(result === "ok" ? "info" : "warn", "transfer", { command, path, bytes: transfer.bytes, seconds, result });
+  /** Replaces the prepared data connection (closing the old one); null forgets it. */
+  setDataChannel(...args: Parameters<DataConnections["prepare"]>): void {
+    this.dataConnections.prepare(...args);
   }
 
-  // ---- timers and closing ----------------------------------------------------------------
-
-  /**
-   * The idle clock starts now. Its timer is set once and, when it fires, looks at how long the
-   * session has really been idle: re-setting a timer for every command was 7 % of a login's CPU.
-   */
-  private becameIdle(): void {
-    if (this.closed || this.busy || this.transfer || !this.options.idleTimeoutSec) return;
-    this.idleSince = Date.now();
-    if (!this.idleTimer) this.setIdleTimer(this.options.idleTimeoutSec * 1000);
+  /** One transfer over the prepared data connection: 150, the work, 226 (or 425, 426...). */
+  runTransfer(...args: Parameters<TransferWork>): Promise<void> {
+    return this.dataConnections.run(...args);
   }
 
-  private setIdleTimer(ms: number): void {
-    this.idleTimer = setTimeout(this.idleCheck, ms);
-    this.idleTimer.unref();
+  /** The throttle stages for a transfer in this direction (none without a rate limit). */
+  throttle(direction: "upload" | "download") {
+    return this.dataConnections.throttle(direction);
   }
 
-  private readonly idleCheck = (): void => {
-    this.idleTimer = null;
-    if (this.closed) return;
-    const limitMs = this.options.idleTimeoutSec * 1000;
-    // Working (a command or a transfer): look again a whole timeout later; becameIdle() restarts the clock.
-    if (this.idleSince === null || this.busy || this.transfer) return this.setIdleTimer(limitMs);
-    const left = this.idleSince + limitMs - Date.now();
-    if (left > 0) return this.setIdleTimer(left);
-    this.log("info", "idle timeout", { seconds: this.options.idleTimeoutSec });
-    this.close(421, `Idle timeout (${this.options.idleTimeoutSec} seconds); closing control connection.`);
-  };
-
-  private clearIdleTimer(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-  }
+  // ---- closing ---------------------------------------------------------------------------
 
   /** Says goodbye (if given a reply) and closes the control connection. */
   close(code?: number, text?: string): void {
@@ -501,7 +235,6 @@ export class Session {
     if (code !== undefined && text !== undefined) this.reply(code, text);
     this.closed = true;
     this.queue.length = 0;
-    this.urgentQueue.length = 0;
     this.control.end();
     // A client that never closes its side must not hold the socket forever.
     setTimeout(() => this.control.destroy(), CLOSE_GRACE_MS).unref();
@@ -510,8 +243,7 @@ export class Session {
 
   /** Forgets the login and all state, as after REIN. */
   resetState(): void {
-    this.transfer?.abort();
-    this.setDataChannel(null);
+    this.dataConnections.reset();
     this.account = null;
     this.jail = null;
     this.storage = null;
@@ -519,7 +251,6 @@ export class Session {
     this.cwd = "/";
     this.type = "A";
     this.restOffset = 0;
-    this.renameFrom = null;
     this.epsvAll = false;
   }
 
@@ -538,11 +269,7 @@ export class Session {
   private cleanup(): void {
     if (this.cleanupDone) return;
     this.cleanupDone = true;
-    this.clearIdleTimer();
-    if (this.lineTimer) clearTimeout(this.lineTimer);
-    this.transfer?.abort();
-    this.data?.close();
-    this.data = null;
+    this.dataConnections.reset();
     this.log("info", "disconnected");
     this.host.sessionClosed(this);
   }

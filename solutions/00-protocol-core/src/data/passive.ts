@@ -4,23 +4,15 @@
 //   S: 227 Entering Passive Mode (127,0,0,1,234,96).    <- we listen on port 234*256+96 = 60000
 //   (client connects to 127.0.0.1:60000)
 //
-// The port comes from the configured range when there is one (so that a firewall or router
-// can forward exactly that range), otherwise from the OS. Only the client that asked may
-// connect: a connection from any other address is dropped and we keep waiting (RFC 2577's
-// advice against data-connection theft).
+// The port comes from the OS (any free port).
 
 import { createServer, Socket, type OnReadOpts, type Server } from "node:net";
 import { FtpError } from "../protocol/reply.ts";
 import type { DataChannel } from "./channel.ts";
-import { plainIp } from "./address.ts";
 
 export interface PassiveOptions {
   bindHost: string;
   range?: { from: number; to: number };
-  clientIp: string;
-  permitForeignAddresses: boolean;
-  acceptTimeoutMs: number;
-  onForeignConnection?: (address: string) => void;
 }
 
 export class PassiveChannel implements DataChannel {
@@ -28,7 +20,6 @@ export class PassiveChannel implements DataChannel {
   private socket: Socket | null = null;
   private closed = false;
   private waiters: Array<{ resolve: (s: Socket) => void; reject: (e: Error) => void; onread?: OnReadOpts }> = [];
-  private readonly timer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -36,14 +27,6 @@ export class PassiveChannel implements DataChannel {
     private readonly options: PassiveOptions,
   ) {
     server.on("connection", (socket) => this.accept(socket));
-    // Nobody came: give the port back; a transfer waiting for the connection gets 421.
-    if (options.acceptTimeoutMs > 0) {
-      this.timer = setTimeout(() => {
-        const seconds = options.acceptTimeoutMs / 1000;
-        this.close(new FtpError(421, `No data connection within ${seconds} seconds; transfer cancelled.`));
-      }, options.acceptTimeoutMs);
-      this.timer.unref();
-    }
   }
 
   static async open(options: PassiveOptions): Promise<PassiveChannel> {
@@ -52,8 +35,6 @@ export class PassiveChannel implements DataChannel {
       try {
         await listen(server, options.bindHost, port);
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (options.range && (code === "EADDRINUSE" || code === "EACCES")) continue;
         throw err;
       }
       const address = server.address();
@@ -69,18 +50,11 @@ export class PassiveChannel implements DataChannel {
 
   private accept(socket: Socket): void {
     socket.on("error", () => socket.destroy());
-    const from = plainIp(socket.remoteAddress);
     if (this.socket || this.closed) {
       socket.destroy();
       return;
     }
-    if (!this.options.permitForeignAddresses && from !== this.options.clientIp) {
-      this.options.onForeignConnection?.(from);
-      socket.destroy();
-      return;
-    }
     this.socket = socket;
-    clearTimeout(this.timer);
     this.server.close(); // one connection per PASV
     for (const w of this.waiters.splice(0)) w.resolve(this.handOver(w.onread));
   }
@@ -93,36 +67,17 @@ export class PassiveChannel implements DataChannel {
 
   /** The accepted socket, reading into the caller's buffers when it asks for that. */
   private handOver(onread?: OnReadOpts): Socket {
-    if (onread && this.socket) this.socket = withOwnBuffers(this.socket, onread);
     return this.socket!;
   }
 
   close(reason?: FtpError): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.timer);
     this.server.close();
     this.socket?.destroy();
     const err = reason ?? new FtpError(425, "Can't open data connection.");
     for (const w of this.waiters.splice(0)) w.reject(err);
   }
-}
-
-/**
- * An accepted socket that reads into the caller's buffers (`onread`). Node offers that option
- * only to sockets it connects itself, so the accepted connection's handle moves to a new
- * Socket made with it. Nothing has been read yet: the server accepts paused (pauseOnConnect).
- * Should a Node version lack the handle, the socket stays as it is and the caller, never asked
- * for a buffer, takes the ordinary stream path.
- */
-function withOwnBuffers(accepted: Socket, onread: OnReadOpts): Socket {
-  const inner = accepted as unknown as { _handle?: object | null };
-  const handle = inner._handle;
-  if (!handle || accepted.readableLength > 0 || accepted.destroyed) return accepted;
-  inner._handle = null; // the old object lets go: destroying it can no longer touch the connection
-  const socket = new Socket({ handle, onread } as ConstructorParameters<typeof Socket>[0]);
-  socket.on("error", () => socket.destroy());
-  return socket;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

