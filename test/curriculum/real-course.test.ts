@@ -39,17 +39,24 @@ const FINAL_ONLY: string[] = [
   "commands/info.ts#opts-hash",
   "commands/table.ts#hash-import",
   "commands/table.ts#hash-table",
-  // stored password hashes: scrypt, xxftp's MD5, npm run hash-password (part 3)
-  "auth/authorizer.ts#add-hashed",
+  // stored password hashes: lesson 1 checks scrypt digests; xxftp's MD5, the equal-cost decoy
+  // checks and npm run hash-password are the final server's (part 3)
+  "auth/authorizer.ts#add-cost",
+  "auth/authorizer.ts#add-hashed", // 1-final: lesson 1's scrypt-only store, replaced by add-cost
+  "auth/authorizer.ts#decoy-import",
   "auth/authorizer.ts#dummy-check",
-  "auth/authorizer.ts#hash-import",
   "auth/authorizer.ts#hashed-check",
-  "auth/authorizer.ts#stored-check",
-  "auth/password-hash.ts#password-hash",
-  "auth/user-spec.ts#user-spec-hash",
   "cli.ts#user-flag-hash",
   "cli.ts#user-flag-hash-import",
-  "auth/user-spec.ts#user-spec-hash-import",
+  "auth/authorizer.ts#stored-cost",
+  "auth/password-hash.ts#decoys",
+  "auth/password-hash.ts#hash-defaults",
+  "auth/password-hash.ts#md5-check",
+  "auth/password-hash.ts#md5-import",
+  "auth/password-hash.ts#md5-pattern",
+  "auth/password-hash.ts#md5-too",
+  "auth/password-hash.ts#scrypt-only", // 1-final: lesson 1 knows scrypt only, final md5 too
+  "auth/password-hash.ts#weak-hash",
   "auth/users-file.ts#users-file-hash",
   "auth/users-file.ts#users-file-hash-import",
   "hash-password.ts#hash-password",

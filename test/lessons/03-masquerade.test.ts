@@ -12,10 +12,10 @@
  * The announced public address is never connected to: the tests check the 227 reply, then
  * connect to the announced port on 127.0.0.1 (what the router would forward to).
  *
- * Run against your starter:  FTP_TARGET=lessons/03-masquerade npx vitest run test/lessons/03-masquerade.test.ts
+ * Run against your server:  FTP_TARGET=workspace npx vitest run test/lessons/03-masquerade.test.ts
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { makeTempRoot, runCli, targetEntry, type FtpSocket, type TempRoot } from "../harness/index.ts";
+import { expectCode, FtpSocket, makeTempRoot, runCli, targetEntry, type TempRoot } from "../harness/index.ts";
 import {
   download,
   expectAllowed,
@@ -23,6 +23,9 @@ import {
   failWith,
   lastReplyWith,
   listNames,
+  loginOn,
+  loopbackProblem,
+  REPLY_MS,
   useStageServer,
   type StageServer,
 } from "./stage-helpers.ts";
@@ -108,6 +111,60 @@ describe("--masquerade-map 127.0.0.2/32=10.0.0.2 without --nat-address", () => {
     );
     const inside = await srv.login("anonymous", "lan@example.com", { localAddress: "127.0.0.2" });
     await pasvAnnounces(srv, inside, "10.0.0.2", "127.0.0.2 is inside 127.0.0.2/32: the map applies even without --nat-address");
+  });
+});
+
+describe("--masquerade-map with two rules (comma-separated): each network gets its own address", () => {
+  const srv = useStageServer({
+    files: { "lan.txt": "x\n" },
+    args: ["--masquerade-map", "127.0.0.2/32=10.0.0.2, 127.0.0.3/32=10.0.0.3", "--nat-address", NAT],
+  });
+
+  it("a client from 127.0.0.3 matches the second rule (10,0,0,3), one from 127.0.0.2 the first (10,0,0,2), one from 127.0.0.1 neither", async () => {
+    const third = await srv.login("anonymous", "c@example.com", { localAddress: "127.0.0.3" });
+    await pasvAnnounces(srv, third, "10.0.0.3", "the map has two rules separated by a comma; 127.0.0.3 is inside the second one, 127.0.0.3/32: check every rule, not only the first");
+    const second = await srv.login("anonymous", "b@example.com", { localAddress: "127.0.0.2" });
+    await pasvAnnounces(srv, second, "10.0.0.2", "127.0.0.2 is inside the first rule, 127.0.0.2/32");
+    const outside = await srv.login("anonymous", "a@example.com", { localAddress: "127.0.0.1" });
+    await pasvAnnounces(srv, outside, NAT, `127.0.0.1 is in neither network: it gets the --nat-address (${NAT_CAUSE})`);
+  });
+});
+
+describe("--masquerade-map 127.0.0.0/8=10.0.0.8: a network wider than one address", () => {
+  const srv = useStageServer({ files: { "lan.txt": "x\n" }, args: ["--masquerade-map", "127.0.0.0/8=10.0.0.8"] });
+
+  it("clients from 127.0.0.1 and from 127.0.0.5 are both inside 127.0.0.0/8 (the first 8 bits decide) and are told 10,0,0,8", async () => {
+    for (const from of ["127.0.0.1", "127.0.0.5"]) {
+      const ftp = await srv.login("anonymous", "lan@example.com", { localAddress: from });
+      await pasvAnnounces(srv, ftp, "10.0.0.8", `${from} is inside 127.0.0.0/8: compare the first 8 bits of the client's address with the network's, not the whole address`);
+      ftp.destroy();
+    }
+  });
+});
+
+const dualStack = await loopbackProblem("::");
+
+describe.skipIf(dualStack !== null)(`-i :: (IPv4 clients arrive as ::ffff:a.b.c.d)${dualStack ? ` (skipped: :: unusable here: ${dualStack})` : ""}`, () => {
+  const srv = useStageServer({ listen: "::", files: { "lan.txt": "x\n" }, args: ["--masquerade-map", "127.0.0.2/32=10.0.0.2"] });
+
+  it("a client from 127.0.0.2 on a dual-stack listener (its address reads ::ffff:127.0.0.2) still matches 127.0.0.2/32 and is told 10,0,0,2", async () => {
+    const ftp = await FtpSocket.connect("127.0.0.1", srv.port, { timeoutMs: REPLY_MS, localAddress: "127.0.0.2" });
+    try {
+      expectCode(ftp.greeting, 220, ftp.context("a new connection is greeted with 220"));
+      await loginOn(ftp, "anonymous", "lan@example.com");
+      const t = await download(ftp, "LIST", "PASV", "127.0.0.1");
+      const line = lastReplyWith(ftp, 227);
+      if (announced(line) !== "10.0.0.2") {
+        failWith(
+          ftp,
+          `The 227 reply announces ${announced(line) ?? "no address"} ("${line}"); this client (127.0.0.2) must be told 10.0.0.2.`,
+          "on a listener for :: (IPv6 and IPv4), an IPv4 client's address is written ::ffff:127.0.0.2 (an IPv4-mapped IPv6 address): turn it back into 127.0.0.2 before matching it against IPv4 networks",
+        );
+      }
+      expectAllowed(ftp, t, "anonymous may list");
+    } finally {
+      ftp.destroy();
+    }
   });
 });
 

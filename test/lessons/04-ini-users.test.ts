@@ -16,8 +16,9 @@
  * Built-in defaults < config file < command line. A mistake in either file stops the server
  * with exit code 2 and one line naming FILE:LINE, what is wrong and how to fix it.
  *
- * Run against your starter:  FTP_TARGET=lessons/04-ini-users npx vitest run test/lessons/04-ini-users.test.ts
+ * Run against your server:  FTP_TARGET=workspace npx vitest run test/lessons/04-ini-users.test.ts
  */
+import { randomBytes, scryptSync } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
@@ -47,7 +48,17 @@ function expectNames(ftp: FtpSocket, got: string[], want: string[], what: string
   failWith(ftp, `${what}: expected the names ${JSON.stringify(b)}, the listing showed ${JSON.stringify(a)}.`, cause);
 }
 
+/** A stored password digest, as lesson 1 reads it: scrypt$N$r$p$<salt, base64>$<hash, base64>. */
+function scryptDigest(password: string, N = 16384, r = 8, p = 1): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, 32, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+  return `scrypt$${N}$${r}$${p}$${salt.toString("base64")}$${hash.toString("base64")}`;
+}
+
 // ---- the users file --------------------------------------------------------------------
+
+/** A stored digest of "3ve-pw" (lesson 1's scrypt$N$r$p$SALT$HASH): the file holds no password. */
+const EVE_DIGEST = scryptDigest("3ve-pw");
 
 /** The users file of the first describe; `dora` gets an absolute home, filled in at start. */
 const usersText = (doraHome: string) =>
@@ -59,6 +70,7 @@ const usersText = (doraHome: string) =>
     "bob         b0b-pw     elr          homes/bob smith",
     "#carl       c4rl       elr          homes/anna",
     `dora        d0ra       elr          ${doraHome}`,
+    `eve         ${EVE_DIGEST}   elr   homes/anna`,
     "anonymous   -          elr          pub",
     "",
   ].join("\n");
@@ -130,6 +142,15 @@ describe("--users FILE: users from a users file", () => {
     expectRefused(ftp, await upload(ftp, "STOR up.txt", "nope\n"), 550, "the anonymous line says elr: STOR must be refused");
   });
 
+  it("a password field holding a digest (scrypt$...) works as in lesson 1: the password logs in, the digest string does not", async () => {
+    const eve = await srv.connect();
+    await eve.sendExpect("USER eve", 331, "USER is answered with 331");
+    await eve.sendExpect("PASS 3ve-pw", 230, fileCause("eve's password field is a scrypt digest of 3ve-pw: hand it to your user store exactly like a --user password"));
+    const thief = await srv.connect();
+    await thief.sendExpect("USER eve", 331, "USER is answered with 331");
+    await thief.sendExpect(`PASS ${EVE_DIGEST}`, 530, "the digest in the users file is not a password: whoever can read the file must not be able to log in with it");
+  });
+
   it("a wrong password for a user from the file gets 530", async () => {
     const ftp = await srv.connect();
     await ftp.sendExpect("USER anna", 331, "USER is answered with 331");
@@ -164,6 +185,10 @@ describe.concurrent("a mistake in the users file stops the server with FILE:LINE
 
   it("an unknown permission letter stops the server, naming the line (bad-perms.txt:2)", async () => {
     await check("bad-perms.txt", ["", `anna s3cret elrx ${root.path("homes/anna")}`], 2, '"x" is not a permission letter (elradfmwMT)');
+  });
+
+  it("a home folder that does not exist stops the server, naming the line (no-home.txt:2)", async () => {
+    await check("no-home.txt", [`anna s3cret elr ${root.path("homes/anna")}`, `bob b0b-pw elr ${root.path("homes/nobody")}`], 2, "bob's home homes/nobody does not exist");
   });
 
   it("a user defined twice stops the server, naming the second line (twice.txt:3)", async () => {
@@ -221,6 +246,34 @@ describe("-c ftpd.ini: settings from a config file", () => {
   });
 });
 
+describe("a users file saved on Windows (CRLF line ends)", () => {
+  const srv = useStageServer({
+    serveRoot: false,
+    files: { "win/homes/anna/anna.txt": "anna's notes\n", "win/users.txt": "# name password perms home\r\nanna s3cret elr homes/anna\r\n" },
+    args: (root) => ["--users", root.path("win/users.txt")],
+  });
+
+  it("lines ending in \\r\\n work: anna logs in and her home (homes/anna, not 'homes/anna\\r') is found", async () => {
+    const anna = await srv.login("anna", "s3cret");
+    expectNames(anna, await listing(anna), ["anna.txt"], "anna's LIST", "split the file on \\r?\\n: a \\r left at the end of the line becomes part of the home (or of the password)");
+  });
+});
+
+describe("-c ftpd.ini: settings of earlier lessons from the file", () => {
+  const srv = useStageServer({
+    files: { "conf/ftpd.ini": "[passive]\nmasquerade_address = 203.0.113.9\n", "here.txt": "x\n" },
+    args: (root) => ["-c", root.path("conf/ftpd.ini")],
+  });
+
+  it("[passive] masquerade_address = 203.0.113.9 makes PASV announce 203,0,113,9 (lesson 3's --nat-address, from the file)", async () => {
+    const ftp = await srv.login("anonymous", "guest@example.com");
+    const reply = await ftp.sendExpect("PASV", 227, "PASV is answered with 227");
+    if (!reply.text.includes("203,0,113,9")) {
+      failWith(ftp, `The 227 reply "${reply.lines[0]}" does not announce 203,0,113,9.`, "every setting of the command line can come from the file: [passive] masquerade_address is --nat-address");
+    }
+  });
+});
+
 describe("a command-line flag wins over the config file", () => {
   let ini = "";
   const srv = useStageServer({
@@ -249,6 +302,26 @@ describe("a mistake in the config file stops the server with FILE:LINE", () => {
     root = makeTempRoot();
   });
   afterAll(() => root.cleanup());
+
+  /** Write `text` as <temp>/<name>, run the server with -c on it. */
+  async function checkIni(name: string, text: string, mentions: Array<string | RegExp>, what: string): Promise<void> {
+    const file = path.join(root.dir, name);
+    fs.writeFileSync(file, text);
+    const run = await runCli(["-i", "127.0.0.1", "-p", "0", "-d", root.dir, "-c", file], { entry: targetEntry(), stopWhenListening: true });
+    expectStartupError(run, mentions, what, numbered(name, text));
+  }
+
+  it("an unknown section stops the server, naming its line and the closest section ([sever]: did you mean [server]?)", async () => {
+    await checkIni("section.ini", "; lab\n[sever]\nbanner = Hello\n", ["section.ini:2", /did you mean/i, "server"], "there is no section [sever]; the closest is [server]");
+  });
+
+  it("a key given twice in one section stops the server, naming the second line", async () => {
+    await checkIni("twice.ini", "[server]\nbanner = one\nbanner = two\n", ["twice.ini:3"], "banner is set on line 2 and again on line 3 (which one counts? say so instead of picking one)");
+  });
+
+  it("a bad value stops the server, naming its line ([passive] ports = 70000-70010: not a port)", async () => {
+    await checkIni("value.ini", "[server]\nbanner = Hi\n\n[passive]\nports = 70000-70010\n", ["value.ini:5"], "70000 is no port (ports go up to 65535): the error names the line the value came from");
+  });
 
   it("an unknown key stops the server: exit code 2, the error names ftpd.ini:2 and suggests the right key ('baner': did you mean 'banner'?)", async () => {
     const text = "[server]\nbaner = Hello lab\n";

@@ -2,10 +2,13 @@
 // The server only talks to the Authorizer interface, so other user stores (a users file,
 // a database, the system's accounts) plug in without touching the protocol code.
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Permissions } from "./permissions.ts";
-//> final hash-import
-import { checkerFor, decoyCheckerFor, isStoredHash, scryptCost, type PasswordCheck } from "./password-hash.ts";
+//> 1 hash-import
+import { createHash, timingSafeEqual } from "node:crypto";
+import { checkerFor, isStoredHash, type PasswordCheck } from "./password-hash.ts";
+//<
+//> final decoy-import
+import { decoyCheckerFor, scryptCost } from "./password-hash.ts";
 //<
 
 export interface Account {
@@ -29,17 +32,21 @@ export interface Authorizer {
 
 export const ANONYMOUS_NAMES = ["anonymous", "ftp"];
 
+//> 1 stored-user
 interface StoredUser {
   account: Account;
   passwordDigest: Buffer;
-//> final stored-check
   /** Set for a stored hash (scrypt, md5) instead of a plain password. */
   check?: PasswordCheck;
+//> final stored-cost
   /** For a scrypt hash: what its check costs (scryptCost). */
   cost?: string;
 //<
 }
 
+//<
+
+//> 1 digest
 /**
  * What we keep instead of the password: its SHA-256 digest, so the password itself is not
  * kept in memory for a crash dump or a debugger to show.
@@ -47,17 +54,19 @@ interface StoredUser {
  *   digest("s3cret")  ->  <Buffer 2f 05 ...> (32 bytes)
  */
 function digest(password: string): Buffer {
-//> 1 digest
   return createHash("sha256").update(password, "utf8").digest();
-//| stub
-  // TODO(lesson 1): return the SHA-256 digest of the password (node:crypto's createHash).
-  //- return Buffer.from(password, "utf8");
-//<
 }
+
+//<
 
 /** Users kept in memory: from the command line or from a users file. */
 export class VirtualUsers implements Authorizer {
+//> 0-1 no-users-yet
+  //- private readonly users = new Map<string, { account: Account }>();
+//<
+//> 1 users-map
   private readonly users = new Map<string, StoredUser>();
+//<
   private anonymous: Account | null = null;
 //> final dummy-check
   /** One decoy check per scrypt cost in the store (usually one: npm run hash-password's). */
@@ -70,31 +79,34 @@ export class VirtualUsers implements Authorizer {
    *   authenticate("anna", "wrong")   ->  null
    */
   addUser(name: string, password: string, home: string, perms: string): void {
+//> 0-1 no-named-users
+    // Lesson 0: anyone gets in (see authenticate), so no user is stored yet.
+//<
 //> 1 add-user
     if (ANONYMOUS_NAMES.includes(name.toLowerCase())) {
       this.addAnonymous(home, perms);
       return;
     }
     if (this.users.has(name)) throw new Error(`user ${JSON.stringify(name)} is defined twice`);
-//> final add-hashed
     // A stored hash (users file, or --user with a hash instead of the password).
     if (isStoredHash(password)) {
       const check = checkerFor(password);
+//> final add-cost
       const cost = scryptCost(password) ?? undefined;
       this.users.set(name, { account: { name, home, perms: new Permissions(perms), anonymous: false }, passwordDigest: Buffer.alloc(32), check, ...(cost ? { cost } : {}) });
       // Every check then pays for this cost too (see checkEqually), so timing tells no names apart.
       if (cost && !this.decoys.has(cost)) this.decoys.set(cost, decoyCheckerFor(password));
       return;
-    }
 //<
+//> 1-final add-hashed
+      //- this.users.set(name, { account: { name, home, perms: new Permissions(perms), anonymous: false }, passwordDigest: Buffer.alloc(32), check });
+      //- return;
+//<
+    }
     this.users.set(name, {
       account: { name, home, perms: new Permissions(perms), anonymous: false },
       passwordDigest: digest(password),
     });
-//| stub
-    // TODO(lesson 1): remember the user in this.users: its Account (home, new Permissions(perms),
-    // anonymous: false) and the digest of its password, never the password itself. A name
-    // defined twice is an error; "anonymous" and "ftp" mean addAnonymous.
 //<
   }
 
@@ -144,11 +156,12 @@ export class VirtualUsers implements Authorizer {
   }
 
   async authenticate(name: string, password: string): Promise<Account | null> {
-    if (this.isAnonymousName(name)) return this.anonymous;
-//> 0-1 anonymous-only
-    //- return null;
+//> 0-1 anyone
+    // Lesson 0: every name gets in, with any password, to the served folder.
+    //- return this.anonymous;
 //<
 //> 1 check-password
+    if (this.isAnonymousName(name)) return this.anonymous;
     const user = this.users.get(name);
     // Compare digests in constant time, and do the same work for unknown names.
     const given = digest(password);
@@ -156,13 +169,10 @@ export class VirtualUsers implements Authorizer {
     const same = timingSafeEqual(given, expected);
 //> final hashed-check
     if (this.decoys.size > 0) return (await this.checkEqually(user, password, same)) ? user!.account : null;
-    if (user?.check) return (await user.check(password)) ? user.account : null;
 //<
+    // A stored hash: only the password itself passes its check, never the hash.
+    if (user?.check) return (await user.check(password)) ? user.account : null;
     return user && same ? user.account : null;
-//| stub
-    // TODO(lesson 1): look the user up and compare the digest of `password` with the stored
-    // one in constant time (timingSafeEqual), doing the same work for an unknown name, so
-    // that neither the reply nor its timing tells a guesser which names exist.
 //<
   }
 }

@@ -1,4 +1,4 @@
-//> final password-hash
+//> 1 password-hash
 // Stored password hashes, so that a users file never holds a password an intruder could read
 // and reuse elsewhere:
 //
@@ -9,13 +9,20 @@
 //
 // Anything else in the password field is a plain password, as in lesson 4's users file.
 
-import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+//> final md5-import
+import { createHash, randomBytes } from "node:crypto";
+//<
 
 export type PasswordCheck = (password: string) => Promise<boolean>;
 
 const SCRYPT = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
+//> final md5-pattern
 const MD5 = /^md5:([0-9a-fA-F]{32})$/;
+//<
+//> final hash-defaults
 const DEFAULTS = { N: 16384, r: 8, p: 1 };
+//<
 
 function scryptAsync(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -25,24 +32,34 @@ function scryptAsync(password: string, salt: Buffer, length: number, options: Sc
 
 /** Is this password field a stored hash rather than a plain password? */
 export function isStoredHash(field: string): boolean {
+//> 1-final scrypt-only
+  //- return SCRYPT.test(field);
+//<
+//> final md5-too
   return SCRYPT.test(field) || MD5.test(field);
+//<
 }
 
+//> final weak-hash
 /** Whether a stored hash is weak (the caller warns the operator). */
 export function isWeakHash(field: string): boolean {
   return MD5.test(field);
 }
+
+//<
 
 /**
  * A checker for a stored hash, or an Error saying what is wrong with it.
  *   checkerFor("md5:5f4dcc3b5aa765d61d8327deb882cf99")("password")  ->  Promise<true>
  */
 export function checkerFor(field: string): PasswordCheck {
+//> final md5-check
   const md5 = MD5.exec(field);
   if (md5) {
     const expected = Buffer.from(md5[1]!.toLowerCase(), "hex");
     return async (password) => timingSafeEqual(createHash("md5").update(password, "utf8").digest(), expected);
   }
+//<
   const m = SCRYPT.exec(field);
   if (!m) throw new Error("not a stored hash: expected scrypt$N$r$p$salt$hash or md5:<32 hex digits>");
   const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -57,6 +74,7 @@ export function checkerFor(field: string): PasswordCheck {
   return async (password) => timingSafeEqual(await scryptAsync(password, salt, expected.length, options), expected);
 }
 
+//> final decoys
 /**
  * What a check of this scrypt hash costs, as a key ("16384$8$1$32": N, r, p, hash length);
  * null for anything else (md5 costs microseconds). Checks with the same key cost the same.
@@ -89,4 +107,5 @@ export async function hashPassword(password: string): Promise<string> {
   const key = await scryptAsync(password, salt, 32, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
   return `scrypt$${N}$${r}$${p}$${salt.toString("base64")}$${key.toString("base64")}`;
 }
+//<
 //<

@@ -31,8 +31,6 @@ export class Permissions {
 //> 1 check-letters
     const bad = unknownPermLetters(text);
     if (bad.length) throw new Error(`unknown permission letter(s) ${bad.join("")}; use letters from ${ALL_PERMS}`);
-//| stub
-    // TODO(lesson 1): refuse letters that are not permission letters (unknownPermLetters).
 //<
     this.letters = new Set(text);
   }
@@ -52,8 +50,6 @@ export class Permissions {
 //<
 //> 1 allows
     return this.letters.has(letter);
-//| stub
-    // TODO(lesson 1): allow only the letters this user was given ("elr" may not upload).
 //<
   }
 

@@ -10,7 +10,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ALL_PERMS, unknownPermLetters } from "./permissions.ts";
-//> final user-spec-hash-import
+//> 1 user-spec-hash-import
 import { checkerFor, isStoredHash } from "./password-hash.ts";
 //<
 
@@ -27,9 +27,12 @@ export function parseUserSpec(text: string): UserSpec {
   const m = /^([^:\s]+):([^:]*):([^:]*):(.+)$/.exec(text);
   if (!m) throw new Error(`--user ${JSON.stringify(text)}: expected 4 fields separated by ':'; ${example}`);
   const [, name, password, perms, home] = m as unknown as [string, string, string, string, string];
+//> 1 user-spec-letters
+  // A typo like "elrW" must stop the server, not quietly mean "no upload".
   const bad = unknownPermLetters(perms);
   if (bad.length) throw new Error(`--user ${name}: unknown permission letter(s) "${bad.join("")}"; use letters from ${ALL_PERMS}`);
-//> final user-spec-hash
+//<
+//> 1 user-spec-hash
   if (isStoredHash(password)) {
     try {
       checkerFor(password);

@@ -74,11 +74,6 @@ export function parseUsersFile(text: string, file: string): UserLine[] {
 //<
     users.push({ name, password, perms, home, line });
   });
-//| stub
-  // TODO(lesson 4): one user per line, `name password perms home` (the home is the rest of
-  // the line, spaces included). Skip blank lines and # comments. Any other mistake (too few
-  // fields, an unknown permission letter, a name given twice) throws
-  // new ConfigError(file, lineNumber, problem, fix) so the operator sees file:line.
 //<
   return users;
 }
@@ -92,6 +87,8 @@ export function loadUsersFile(file: string, into = new VirtualUsers()): VirtualU
     throw new ConfigError(file, 0, `cannot read the users file (${(err as NodeJS.ErrnoException).code ?? err})`, "check the path given to --users");
   }
   for (const user of parseUsersFile(text, file)) {
+//> 4 load-user
+    // A relative home is relative to the users file's folder, so file and homes move together.
     const home = resolve(dirname(file), user.home);
     let isDir = false;
     try {
@@ -103,6 +100,7 @@ export function loadUsersFile(file: string, into = new VirtualUsers()): VirtualU
       throw new ConfigError(file, user.line, `home folder ${home} of user "${user.name}" does not exist or is not a folder`, "create it, or fix the path");
     }
     into.addUser(user.name, user.password, home, user.perms);
+//<
   }
   return into;
 }

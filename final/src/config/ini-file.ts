@@ -8,7 +8,9 @@
 // one), so a typo never silently falls back to a default.
 
 import { readFileSync } from "node:fs";
+//> 4 ini-import
 import { parse, unsafe } from "ini";
+//<
 import { ConfigError } from "../config-error.ts";
 import { SECTIONS, SETTINGS, settingName } from "./settings.ts";
 
@@ -17,6 +19,7 @@ export interface RawSetting {
   line: number;
 }
 
+//> 4 line-numbers
 /** The ini package's own pattern for a line: "[section]" or "key" with an optional "= value". */
 const INI_LINE = /^\[([^\]]*)\]\s*$|^([^=]+)(=(.*))?$/i;
 
@@ -83,6 +86,8 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+//<
+
 /**
  *   [server]
  *   port = 2200          ->  Map { "server.port" => { raw: "2200", line: 2 } }
@@ -122,11 +127,6 @@ export function readIniFile(file: string): Map<string, RawSetting> {
       result.set(settingName(SETTINGS.find((d) => d.section === section && d.key === key)!), { raw, line });
     }
   }
-//| stub
-  // TODO(lesson 4): parse `text` with the ini package and put each known `key = value` of each
-  // [section] into `result` as "section.key" -> { raw, line } (lineNumbers(text, file) has
-  // the lines). An unknown section or key throws a ConfigError with its line and the closest
-  // known name (closest()), so a typo never falls back to a default silently.
 //<
   return result;
 }

@@ -6,9 +6,11 @@
 //   masquerade_address = 203.0.113.7                 client 198.51.100.9 -> 203.0.113.7
 //   (neither)                                        the address the client connected to
 
-import ipaddr from "ipaddr.js";
 import type { MasqueradeRule } from "../config/values.ts";
+//> 3 cidr-of
+import ipaddr from "ipaddr.js";
 
+/** A rule's network, parsed once: the address and the number of bits that must match. */
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 const parsed = new WeakMap<MasqueradeRule, Cidr>();
 
@@ -20,6 +22,7 @@ function cidrOf(rule: MasqueradeRule): Cidr {
   }
   return cidr;
 }
+//<
 
 /**
  *   passiveAddress("192.168.1.33", "192.168.1.10", [{ network: "192.168.1.0/24", address: "192.168.1.10" }], "203.0.113.7")
@@ -29,6 +32,8 @@ function cidrOf(rule: MasqueradeRule): Cidr {
  */
 export function passiveAddress(clientIp: string, localIp: string, rules: readonly MasqueradeRule[], masquerade?: string): string {
 //> 3 masquerade-map
+  // ipaddr.process turns an IPv4-mapped client (::ffff:192.168.1.33) into plain IPv4, and an
+  // IPv4 network never matches an IPv6 client (match() would throw).
   if (rules.length && ipaddr.isValid(clientIp)) {
     const client = ipaddr.process(clientIp);
     for (const rule of rules) {
@@ -36,16 +41,11 @@ export function passiveAddress(clientIp: string, localIp: string, rules: readonl
       if (client.kind() === cidr[0].kind() && client.match(cidr)) return rule.address;
     }
   }
-//| stub
-  // TODO(lesson 3): first the per-network map: a client inside one of the rules' networks
-  // (cidrOf(rule) and ipaddr's match) is told that rule's address.
 //<
 //> 0-3 local-address
   //- return localIp;
 //<
 //> 3 masquerade-address
   return masquerade ?? localIp;
-//| stub
-  // TODO(lesson 3): everyone else is told the masquerade address when there is one.
 //<
 }

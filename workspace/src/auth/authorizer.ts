@@ -2,7 +2,6 @@
 // The server only talks to the Authorizer interface, so other user stores (a users file,
 // a database, the system's accounts) plug in without touching the protocol code.
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Permissions } from "./permissions.ts";
 
 export interface Account {
@@ -22,23 +21,10 @@ export interface Authorizer {
 
 export const ANONYMOUS_NAMES = ["anonymous", "ftp"];
 
-interface StoredUser {
-  account: Account;
-  passwordDigest: Buffer;
-}
 
-/**
- * What we keep instead of the password: its SHA-256 digest, so the password itself is not
- * kept in memory for a crash dump or a debugger to show.
- *
- *   digest("s3cret")  ->  <Buffer 2f 05 ...> (32 bytes)
- */
-function digest(password: string): Buffer {
-}
 
 /** Users kept in memory: from the command line or from a users file. */
 export class VirtualUsers implements Authorizer {
-  private readonly users = new Map<string, StoredUser>();
   private anonymous: Account | null = null;
 
   /**
@@ -67,6 +53,5 @@ export class VirtualUsers implements Authorizer {
   }
 
   async authenticate(name: string, password: string): Promise<Account | null> {
-    if (this.isAnonymousName(name)) return this.anonymous;
   }
 }

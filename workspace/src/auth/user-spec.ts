@@ -24,8 +24,6 @@ export function parseUserSpec(text: string): UserSpec {
   const m = /^([^:\s]+):([^:]*):([^:]*):(.+)$/.exec(text);
   if (!m) throw new Error(`--user ${JSON.stringify(text)}: expected 4 fields separated by ':'; ${example}`);
   const [, name, password, perms, home] = m as unknown as [string, string, string, string, string];
-  const bad = unknownPermLetters(perms);
-  if (bad.length) throw new Error(`--user ${name}: unknown permission letter(s) "${bad.join("")}"; use letters from ${ALL_PERMS}`);
   const absolute = resolve(home);
   if (!(existsSync(absolute) && statSync(absolute).isDirectory())) {
     throw new Error(`--user ${name}: home folder ${absolute} does not exist or is not a folder; create it, or fix the path`);

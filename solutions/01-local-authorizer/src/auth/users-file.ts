@@ -42,17 +42,6 @@ export function loadUsersFile(file: string, into = new VirtualUsers()): VirtualU
     throw new ConfigError(file, 0, `cannot read the users file (${(err as NodeJS.ErrnoException).code ?? err})`, "check the path given to --users");
   }
   for (const user of parseUsersFile(text, file)) {
-    const home = resolve(dirname(file), user.home);
-    let isDir = false;
-    try {
-      isDir = statSync(home).isDirectory();
-    } catch {
-      isDir = false;
-    }
-    if (!isDir) {
-      throw new ConfigError(file, user.line, `home folder ${home} of user "${user.name}" does not exist or is not a folder`, "create it, or fix the path");
-    }
-    into.addUser(user.name, user.password, home, user.perms);
   }
   return into;
 }

@@ -8,7 +8,6 @@
 // one), so a typo never silently falls back to a default.
 
 import { readFileSync } from "node:fs";
-import { parse, unsafe } from "ini";
 import { ConfigError } from "../config-error.ts";
 import { SECTIONS, SETTINGS, settingName } from "./settings.ts";
 
@@ -17,71 +16,6 @@ export interface RawSetting {
   line: number;
 }
 
-/** The ini package's own pattern for a line: "[section]" or "key" with an optional "= value". */
-const INI_LINE = /^\[([^\]]*)\]\s*$|^([^=]+)(=(.*))?$/i;
-
-/**
- * Where each `key =` line of each section is: "server.port" -> 3. A key written twice is an
- * error: the ini package would silently keep the last one.
- */
-
-function lineNumbers(text: string, file: string): Map<string, number> {
-  const lines = new Map<string, number>();
-  let section = "";
-  // Read each line exactly as the ini package does (its line pattern, its unescaping), so
-  // that the line found for a key is the line the value came from. Lines end where the package
-  // ends them: CRLF, LF, or a lone CR (old Mac files).
-  text.split(/\r\n|\r|\n/).forEach((raw, i) => {
-    if (/^\s*([;#]|$)/.test(raw)) return;
-    const match = INI_LINE.exec(raw);
-    if (!match) return;
-    if (match[1] !== undefined) {
-      section = unsafe(match[1]);
-      if (section.includes(".")) throw new ConfigError(file, i + 1, `section [${section}] has a dot in its name`, `sections are ${SECTIONS.map((s) => `[${s}]`).join(" ")}`);
-      if (!lines.has(`[${section}]`)) lines.set(`[${section}]`, i + 1);
-      return;
-    }
-    const key = unsafe(match[2]!);
-    if (key.startsWith("[")) {
-      throw new ConfigError(file, i + 1, `"${raw.trim()}" is not a [section] line`, "write the section name alone in brackets; comments go on a line of their own");
-    }
-    // "banner[] = x" is the ini package's list syntax: an error here (one value per key).
-    if (key.endsWith("[]")) {
-      const bare = key.slice(0, -2);
-      throw new ConfigError(file, i + 1, `"${bare}" is given as a list ("${key} = ...")`, `write one value: ${bare} = ...`);
-    }
-    const name = `${section}.${key}`;
-    const first = lines.get(name);
-    if (first !== undefined) {
-      throw new ConfigError(file, i + 1, `"${key}" is set twice in [${section}] (first on line ${first})`, "keep one line for it");
-    }
-    lines.set(name, i + 1);
-  });
-  return lines;
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const cur = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = cur;
-      }
-    }
-    return row[b.length]!;
-  };
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
 
 /**
  *   [server]

@@ -2,8 +2,9 @@
 // The server only talks to the Authorizer interface, so other user stores (a users file,
 // a database, the system's accounts) plug in without touching the protocol code.
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Permissions } from "./permissions.ts";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { checkerFor, isStoredHash, type PasswordCheck } from "./password-hash.ts";
 
 export interface Account {
   name: string;
@@ -25,7 +26,10 @@ export const ANONYMOUS_NAMES = ["anonymous", "ftp"];
 interface StoredUser {
   account: Account;
   passwordDigest: Buffer;
+  /** Set for a stored hash (scrypt, md5) instead of a plain password. */
+  check?: PasswordCheck;
 }
+
 
 /**
  * What we keep instead of the password: its SHA-256 digest, so the password itself is not
@@ -36,6 +40,7 @@ interface StoredUser {
 function digest(password: string): Buffer {
   return createHash("sha256").update(password, "utf8").digest();
 }
+
 
 /** Users kept in memory: from the command line or from a users file. */
 export class VirtualUsers implements Authorizer {
@@ -53,6 +58,12 @@ export class VirtualUsers implements Authorizer {
       return;
     }
     if (this.users.has(name)) throw new Error(`user ${JSON.stringify(name)} is defined twice`);
+    // A stored hash (users file, or --user with a hash instead of the password).
+    if (isStoredHash(password)) {
+      const check = checkerFor(password);
+      this.users.set(name, { account: { name, home, perms: new Permissions(perms), anonymous: false }, passwordDigest: Buffer.alloc(32), check });
+      return;
+    }
     this.users.set(name, {
       account: { name, home, perms: new Permissions(perms), anonymous: false },
       passwordDigest: digest(password),
@@ -83,6 +94,8 @@ export class VirtualUsers implements Authorizer {
     const given = digest(password);
     const expected = user?.passwordDigest ?? digest(`\0no such user\0${password}`);
     const same = timingSafeEqual(given, expected);
+    // A stored hash: only the password itself passes its check, never the hash.
+    if (user?.check) return (await user.check(password)) ? user.account : null;
     return user && same ? user.account : null;
   }
 }

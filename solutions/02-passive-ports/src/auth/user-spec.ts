@@ -10,6 +10,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { ALL_PERMS, unknownPermLetters } from "./permissions.ts";
+import { checkerFor, isStoredHash } from "./password-hash.ts";
 
 export interface UserSpec {
   name: string;
@@ -24,8 +25,16 @@ export function parseUserSpec(text: string): UserSpec {
   const m = /^([^:\s]+):([^:]*):([^:]*):(.+)$/.exec(text);
   if (!m) throw new Error(`--user ${JSON.stringify(text)}: expected 4 fields separated by ':'; ${example}`);
   const [, name, password, perms, home] = m as unknown as [string, string, string, string, string];
+  // A typo like "elrW" must stop the server, not quietly mean "no upload".
   const bad = unknownPermLetters(perms);
   if (bad.length) throw new Error(`--user ${name}: unknown permission letter(s) "${bad.join("")}"; use letters from ${ALL_PERMS}`);
+  if (isStoredHash(password)) {
+    try {
+      checkerFor(password);
+    } catch (err) {
+      throw new Error(`--user ${name}: the password hash is not usable: ${(err as Error).message}`);
+    }
+  }
   const absolute = resolve(home);
   if (!(existsSync(absolute) && statSync(absolute).isDirectory())) {
     throw new Error(`--user ${name}: home folder ${absolute} does not exist or is not a folder; create it, or fix the path`);

@@ -6,20 +6,7 @@
 //   masquerade_address = 203.0.113.7                 client 198.51.100.9 -> 203.0.113.7
 //   (neither)                                        the address the client connected to
 
-import ipaddr from "ipaddr.js";
 import type { MasqueradeRule } from "../config/values.ts";
-
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
-const parsed = new WeakMap<MasqueradeRule, Cidr>();
-
-function cidrOf(rule: MasqueradeRule): Cidr {
-  let cidr = parsed.get(rule);
-  if (!cidr) {
-    cidr = ipaddr.parseCIDR(rule.network);
-    parsed.set(rule, cidr);
-  }
-  return cidr;
-}
 
 /**
  *   passiveAddress("192.168.1.33", "192.168.1.10", [{ network: "192.168.1.0/24", address: "192.168.1.10" }], "203.0.113.7")

@@ -6,9 +6,10 @@
 //   masquerade_address = 203.0.113.7                 client 198.51.100.9 -> 203.0.113.7
 //   (neither)                                        the address the client connected to
 
-import ipaddr from "ipaddr.js";
 import type { MasqueradeRule } from "../config/values.ts";
+import ipaddr from "ipaddr.js";
 
+/** A rule's network, parsed once: the address and the number of bits that must match. */
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 const parsed = new WeakMap<MasqueradeRule, Cidr>();
 
@@ -28,6 +29,8 @@ function cidrOf(rule: MasqueradeRule): Cidr {
  *   passiveAddress("127.0.0.1", "127.0.0.1", [], undefined)                   -> "127.0.0.1"
  */
 export function passiveAddress(clientIp: string, localIp: string, rules: readonly MasqueradeRule[], masquerade?: string): string {
+  // ipaddr.process turns an IPv4-mapped client (::ffff:192.168.1.33) into plain IPv4, and an
+  // IPv4 network never matches an IPv6 client (match() would throw).
   if (rules.length && ipaddr.isValid(clientIp)) {
     const client = ipaddr.process(clientIp);
     for (const rule of rules) {

@@ -70,6 +70,7 @@ export function loadUsersFile(file: string, into = new VirtualUsers()): VirtualU
     throw new ConfigError(file, 0, `cannot read the users file (${(err as NodeJS.ErrnoException).code ?? err})`, "check the path given to --users");
   }
   for (const user of parseUsersFile(text, file)) {
+    // A relative home is relative to the users file's folder, so file and homes move together.
     const home = resolve(dirname(file), user.home);
     let isDir = false;
     try {

@@ -83,6 +83,7 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+
 /**
  *   [server]
  *   port = 2200          ->  Map { "server.port" => { raw: "2200", line: 2 } }
