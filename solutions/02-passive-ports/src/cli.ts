@@ -17,7 +17,8 @@ import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { effectiveSettings, settingValues, UsageError, type CommandLineSettings, type EffectiveSettings } from "./config/effective.ts";
 import { SETTINGS, settingName, type SettingValues } from "./config/settings.ts";
-import { boolValue, PERM_LETTERS, unknownLetters } from "./config/values.ts";
+import { boolValue, PERM_LETTERS } from "./config/values.ts";
+import { unknownLetters } from "./config/values.ts";
 import { serverSettings, type ServerSettings } from "./options.ts";
 
 export { UsageError };
@@ -154,6 +155,7 @@ export function parseUserFlag(text: string): UserFlag {
   const m = /^([^:\s]+):([^:]*):([^:]*):(.+)$/.exec(text);
   if (!m) throw new UsageError(`--user ${JSON.stringify(text)}: expected 4 fields separated by ':'; ${example}`);
   const [, name, password, perms, home] = m as unknown as [string, string, string, string, string];
+  // A typo in the letters must not silently mean fewer (or other) rights.
   const bad = unknownLetters(perms);
   if (bad.length) throw new UsageError(`--user ${name}: unknown permission letter(s) "${bad.join("")}"; use letters from ${PERM_LETTERS}`);
   const absolute = resolve(home);
