@@ -90,6 +90,7 @@ describe("the scan", () => {
       "curl -P 192.0.2.50 ftp://127.0.0.1:2121/",
       "npm run client -- --debug \"open 203.0.113.8\" ls",
       "npm run router -- --to 192.168.1.10 --forward 2121",
+      "nc -w 2 198.51.100.30 21",
       "```",
       "Or `curl ftp://[2001:db8::1]:2121/`.",
     ].join("\n");
@@ -104,6 +105,7 @@ describe("the scan", () => {
       "192.0.2.50",
       "203.0.113.8",
       "192.168.1.10",
+      "198.51.100.30",
       "2001:db8::1",
     ]);
   });
@@ -127,6 +129,8 @@ describe("the scan", () => {
       "npm run serve 3 -- --nat-address 127.0.0.2 --range 60000-60010",
       "curl -v --disable-epsv --no-ftp-skip-pasv-ip ftp://127.0.0.1:2121/",
       "lftp -p 2121 127.0.0.1",
+      "nc -l 60000",
+      "curl -u 'dora:open sesame' ftp://127.0.0.1:2121/",
       "```",
       "```ts",
       "socket.connect(21, '203.0.113.7'); // source is read, not run",

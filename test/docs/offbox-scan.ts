@@ -175,7 +175,9 @@ function targets(ws: readonly string[], whole: string): Target[] {
     lftp: new Set(["-u", "-p", "-e", "-c", "-f", "--user", "--password", "--env-password"]),
     ftp: new Set(["-P", "-o", "-r", "-s", "-T", "-u"]),
   };
-  if (prog in valueFlags) {
+  // nc -l PORT (ncat/netcat alike) listens on this machine: it connects nowhere.
+  const listens = ["nc", "ncat", "netcat"].includes(prog) && ws.some((w) => /^-[a-zA-Z]*l/.test(w) || w === "--listen");
+  if (prog in valueFlags && !listens) {
     const takes = valueFlags[prog]!;
     for (let i = 1; i < ws.length; i++) {
       const w = ws[i]!;
@@ -188,7 +190,8 @@ function targets(ws: readonly string[], whole: string): Target[] {
     }
   }
   // Scripts: lftp -e 'open HOST', the course client's "open HOST".
-  for (const m of whole.matchAll(/\bopen\s+(?:-[a-z]\s+\S+\s+)*([A-Za-z0-9.:[\]_-]+)/g)) {
+  // ("open" as a command, not inside a word such as the password in "dora:open sesame")
+  for (const m of whole.matchAll(/(?<![\w:])open\s+(?:-[a-z]\s+\S+\s+)*([A-Za-z0-9.:[\]_-]+)/g)) {
     if (!urlHost(m[1]!)) out.push({ host: m[1]!, how: `open ${m[1]}` });
   }
   // Code: connect('HOST', ...), FTP('HOST'), create_connection(('HOST', ...)), net.connect(PORT, 'HOST').
