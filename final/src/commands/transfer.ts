@@ -184,7 +184,6 @@ async function storeUnique(s: Session, arg: string): Promise<void> {
 }
 
 //<
-
 export const transferCommands: CommandSpec[] = [
   {
     name: "RETR",

@@ -93,7 +93,6 @@ async function store(s: Session, command: string, vpath: string, file: WriteHand
   );
 }
 
-
 export const transferCommands: CommandSpec[] = [
   {
     name: "RETR",
