@@ -83,6 +83,8 @@ function handoutPackage(course: Course): Buffer {
   for (const [name, command] of Object.entries(pkg.scripts ?? {})) {
     const lab = /^tsx tools\/lab\/main\.ts ([a-z-]+)$/.exec(command);
     if (lab && STUDENT_COMMANDS.includes(lab[1]!) && main.includes(`"${lab[1]}"`)) scripts[name] = command;
+    // A tool of the lab's own (tools/lab is copied whole), e.g. hash-password for lesson 1.
+    if (/^tsx tools\/lab\/(?!main\.ts$)[a-z-]+\.ts$/.test(command)) scripts[name] = command;
   }
   scripts["typecheck"] = "tsc --noEmit";
   return Buffer.from(`${JSON.stringify({ ...pkg, scripts }, null, 2)}\n`);

@@ -1,3 +1,4 @@
+//> final file-commands
 // Working with files and folders by name.
 //
 //   C: SIZE notes.txt        S: 213 1234
@@ -14,9 +15,7 @@ import { ftpTime, ftpTimeOf } from "../listing/format.ts";
 import { FtpError, quotePath } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { alias, type CommandSpec } from "./spec.ts";
-//> final rename-checks-import
 import { QuotaStorage } from "../storage/quota-layer.ts";
-//<
 
 /** A directory entry to delete, rename or create: never the home folder itself. */
 function entry(s: Session, arg: string, perm: PermLetter): string {
@@ -25,7 +24,6 @@ function entry(s: Session, arg: string, perm: PermLetter): string {
   return vpath;
 }
 
-//> final rename-checks
 /**
  * Rules follow paths, so a folder with rules of its own (permission letters, a virtual
  * folder, a folder quota), or a folder that holds one, is not renamed, and no rename may
@@ -41,7 +39,6 @@ async function refuseRuledRename(s: Session, vpath: string): Promise<void> {
   }
 }
 
-//<
 /** "20261121104400" (or with .sss fraction) -> a Date in UTC; RFC 3659 section 2.3. */
 export function parseFtpTime(text: string): Date | null {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d{1,3})?$/.exec(text);
@@ -152,9 +149,7 @@ export const fileCommands: CommandSpec[] = [
       // Only the virtual path is kept: RNTO walks it again and never acts on a path resolved now.
       const from = entry(s, arg, "f");
       await s.storage!.stat(from, "entry");
-//> final rename-rules-from
       await refuseRuledRename(s, from);
-//<
       s.renameFrom = { vpath: from };
       s.reply(350, "Ready for RNTO.");
     },
@@ -171,9 +166,7 @@ export const fileCommands: CommandSpec[] = [
       if (!from) throw new FtpError(503, "Send RNFR first.");
       const fromPath = entry(s, from.vpath, "f");
       const toPath = entry(s, arg, "f");
-//> final rename-rules-to
       await refuseRuledRename(s, toPath);
-//<
       await renameEntries(s, fromPath, toPath);
     },
   },
@@ -188,3 +181,4 @@ async function renameEntries(s: Session, fromPath: string, toPath: string): Prom
       s.log("info", "rename", { from: from.vpath, to: to.vpath });
       s.reply(250, `Renamed ${from.vpath} to ${to.vpath}.`);
 }
+//<

@@ -5,7 +5,9 @@
 //   C: TYPE I         S: 200 Type set to I (binary).
 //   C: TYPE A         S: 200 Type set to A (ASCII: line endings are converted).
 //   C: MODE S         S: 200 Mode set to S.       (MODE B -> 504)
+//> final rest-comment
 //   C: REST 1000      S: 350 Restarting at 1000. Send RETR or STOR to continue.
+//<
 
 import { FtpError } from "../protocol/reply.ts";
 import type { CommandSpec } from "./spec.ts";
@@ -49,6 +51,7 @@ export const paramCommands: CommandSpec[] = [
       s.reply(200, "Structure set to F.");
     },
   },
+//> final allo-rest
   {
     name: "ALLO",
     arg: "optional",
@@ -69,5 +72,6 @@ export const paramCommands: CommandSpec[] = [
       s.reply(350, `Restarting at ${s.restOffset}. Send RETR or STOR to continue.`);
     },
   },
+//<
 ];
 //<

@@ -3,7 +3,9 @@
 // commands up here; HELP lists it; FEAT collects the features its entries declare.
 
 import { dataSetupCommands } from "./data-setup.ts";
+//> final files-import
 import { fileCommands } from "./files.ts";
+//<
 //> final tls-import
 import { tlsCommands } from "./tls.ts";
 //<
@@ -31,7 +33,9 @@ export function buildCommandTable(): Map<string, CommandSpec> {
     ...dataSetupCommands,
     ...listingCommands,
     ...transferCommands,
+//> final files-table
     ...fileCommands,
+//<
 //> final site-table
     siteCommand,
 //<

@@ -1,3 +1,4 @@
+//> 0 transfer-commands
 // Moving file contents over the data connection.
 //
 //   C: TYPE I            S: 200 Type set to I (binary).
@@ -5,10 +6,12 @@
 //   C: RETR notes.txt    S: 150 Opening data connection; sending /notes.txt (1234 bytes).
 //   (1234 bytes flow to the client, then the server closes the data connection)
 //                        S: 226 Transfer complete.
+//> final rest-abor-comment
 //   C: REST 1000         S: 350 Restarting at 1000. Send RETR or STOR to continue.
 //   C: STOR big.iso      (the upload continues at byte 1000 of the existing file)
 //   C: ABOR              S: 426 Transfer aborted.   (for the transfer)
 //                        S: 226 ABOR successful.    (for ABOR)
+//<
 //
 // Files are streamed in large chunks with backpressure: a slow client never makes the
 // server read ahead into memory, and a fast one is not slowed by small reads.
@@ -16,25 +19,32 @@
 import type { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { checkedPath } from "../fs/open-path.ts";
-import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
-import { StorageError } from "../storage/errors.ts";
 import type { WriteHandle } from "../storage/storage.ts";
 import { ToLocalLines, ToNetworkLines } from "../transfer/ascii.ts";
 import type { CommandSpec } from "./spec.ts";
+//> final resume-imports
+import { FtpError } from "../protocol/reply.ts";
+import { StorageError } from "../storage/errors.ts";
+//<
 
 async function retrieve(s: Session, arg: string): Promise<void> {
   const vpath = checkedPath(s, arg, "r");
-  const offset = s.restOffset;
+  let offset = 0;
+//> final rest-retr
+  offset = s.restOffset;
   s.restOffset = 0;
+//<
   // Held open until the transfer is over: the storage reads the file it opened, whatever
   // happens to its name meanwhile (regular files only: a FIFO or a device could block).
   const file = await s.storage!.openRead(vpath);
   const size = file.info.size;
+//> final rest-retr-check
   if (offset > size) {
     await file.close();
     throw new FtpError(554, `Invalid REST offset ${offset}: the file has ${size} bytes.`);
   }
+//<
   const mode = s.type === "A" ? "ASCII" : "BINARY";
   await s.runTransfer(
     "RETR",
@@ -54,20 +64,31 @@ async function retrieve(s: Session, arg: string): Promise<void> {
 
 type UploadKind = "STOR" | "APPE" | "REST";
 
+//> final parent-of
 /** "/a/b" -> "/a", "/b" -> "/". */
 function parentOf(vpath: string): string {
   return vpath.slice(0, vpath.lastIndexOf("/")) || "/";
 }
 
+//<
 /**
  * Opens the target of an upload. The storage never empties an existing file here: STOR does
  * once the data connection is there, so a failed PASV/PORT never destroys a good file.
  */
 async function openUpload(s: Session, vpath: string, how: UploadKind, offset: number): Promise<WriteHandle> {
   const storage = s.storage!;
+//> final resume-open
   if (how === "APPE") return storage.openWrite(vpath, { kind: "append" });
+  if (how === "REST") return openAt(s, vpath, offset);
+//<
   // (With --atomic-uploads the storage writes STOR aside until commit(): storage/atomic.ts.)
-  if (how === "STOR") return storage.openWrite(vpath, { kind: "replace" });
+  return storage.openWrite(vpath, { kind: "replace" });
+}
+
+//> final open-at
+/** REST + STOR: the existing file, written from `offset` on (554 past its end). */
+async function openAt(s: Session, vpath: string, offset: number): Promise<WriteHandle> {
+  const storage = s.storage!;
   let file: WriteHandle;
   try {
     file = await storage.openWrite(vpath, { kind: "at", offset });
@@ -85,11 +106,16 @@ async function openUpload(s: Session, vpath: string, how: UploadKind, offset: nu
   return file;
 }
 
+//<
 /** STOR, APPE, REST + STOR: `vpath` already checked for the command's permission letter. */
 async function upload(s: Session, command: "STOR" | "APPE", vpath: string): Promise<void> {
-  const offset = command === "STOR" ? s.restOffset : 0;
+  let offset = 0;
+  let how: UploadKind = "STOR";
+//> final resume-kind
+  offset = command === "STOR" ? s.restOffset : 0;
   s.restOffset = 0;
-  const how: UploadKind = command === "APPE" ? "APPE" : offset > 0 ? "REST" : "STOR";
+  how = command === "APPE" ? "APPE" : offset > 0 ? "REST" : "STOR";
+//<
   await store(s, command, vpath, await openUpload(s, vpath, how, offset), how, offset);
 }
 
@@ -111,14 +137,14 @@ async function store(s: Session, command: string, vpath: string, file: WriteHand
     preliminary ? { exact: preliminary } : `${mode} upload to ${vpath}${offset ? ` from byte ${offset}` : ""}.`,
     async (socket) => {
       if (how === "STOR" && !file.created) await file.truncate(0);
-      try {
-        if (receiver?.attached) await receiver.finished(socket);
-        else await pipeline([socket, ...filters, file.writable()]);
-        completed = true;
-      } finally {
-        // A resumed upload ends where its data ends: old bytes past that point are not ours.
-        if (how === "REST") await file.truncate(offset + file.written);
-      }
+      const receiving = receiver?.attached ? receiver.finished(socket) : pipeline([socket, ...filters, file.writable()]);
+//> final rest-cut
+      // A resumed upload ends where its data ends (whether or not it completed): old bytes
+      // past that point are not ours.
+      if (how === "REST") await receiving.finally(() => file.truncate(offset + file.written));
+//<
+      await receiving;
+      completed = true;
     },
     async (connected) => {
       try {
@@ -131,6 +157,7 @@ async function store(s: Session, command: string, vpath: string, file: WriteHand
   );
 }
 
+//> final stou
 /** STOU: a new file with a name nobody has yet (RFC 1123 section 4.1.2.9). */
 async function storeUnique(s: Session, arg: string): Promise<void> {
   const vpath = checkedPath(s, arg.trim() || "ftp.file", "w");
@@ -156,6 +183,7 @@ async function storeUnique(s: Session, arg: string): Promise<void> {
   throw new FtpError(450, "Could not find a unique file name; try another.");
 }
 
+//<
 export const transferCommands: CommandSpec[] = [
   {
     name: "RETR",
@@ -175,6 +203,7 @@ export const transferCommands: CommandSpec[] = [
       await upload(s, "STOR", checkedPath(s, arg, "w"));
     },
   },
+//> final appe-stou-abor
   {
     name: "APPE",
     arg: "required",
@@ -213,4 +242,6 @@ export const transferCommands: CommandSpec[] = [
       s.reply(225, "No transfer to abort.");
     },
   },
+//<
 ];
+//<

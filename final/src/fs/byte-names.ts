@@ -1,3 +1,4 @@
+//> 0 byte-names
 // File names on Linux are bytes, not text: any byte but "/" and NUL, valid UTF-8 or not. The
 // server works with strings, so a name is decoded losslessly, the way Python's
 // "surrogateescape" does it: valid UTF-8 sequences become their characters, and every other
@@ -102,3 +103,4 @@ export const createReadStream = (path: string, options?: Parameters<typeof creat
 export async function realpath(path: string): Promise<string> {
   return decodeName(await fsp.realpath(diskPath(path), { encoding: "buffer" }));
 }
+//<

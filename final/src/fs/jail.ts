@@ -1,3 +1,4 @@
+//> 0 jail
 // Keeps a session inside its home on the real disk. The virtual path is already free of
 // "..", but a symbolic link inside the home may still point anywhere:
 //
@@ -140,3 +141,4 @@ export class Jail {
 function baseOf(path: string): string {
   return path.slice(path.lastIndexOf(sep) + 1);
 }
+//<

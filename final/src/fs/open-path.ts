@@ -1,3 +1,4 @@
+//> 0 open-path
 // A command's path argument: made a virtual path from the current folder (never touching the
 // disk), with the command's permission letter checked on it. checkedPath() hands it to
 // s.storage, which walks it in the jail and holds it open while it acts (storage/local.ts).
@@ -24,3 +25,4 @@ export function checkedPath(s: Session, arg: string, perm: PermLetter | undefine
   }
   return vpath;
 }
+//<

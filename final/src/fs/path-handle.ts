@@ -1,3 +1,4 @@
+//> 0 path-handle
 // A path the jail has checked, held as an open folder plus one name in it (see walk.ts), so
 // that acting on it later cannot be sent elsewhere by a rename or a swapped-in link.
 //
@@ -55,3 +56,4 @@ export class PathHandle {
     if (this.folder >= 0) await closeFd(this.folder).catch(() => {});
   }
 }
+//<

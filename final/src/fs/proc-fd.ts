@@ -1,3 +1,4 @@
+//> 0 proc-fd
 // Acting on a file *through an open folder* instead of by its full path. A path like
 // /home/anna/d/f is looked up again, link by link, every time it is used; if someone who can
 // write into the home swaps "d" for a symbolic link between our check and our action, the
@@ -49,3 +50,4 @@ export function inFolder(fd: number, name: string): string {
 export function itself(fd: number): string {
   return `/proc/self/fd/${fd}`;
 }
+//<

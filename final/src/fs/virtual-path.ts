@@ -1,3 +1,4 @@
+//> 0 virtual-path
 // Every user sees a tree whose root "/" is their home folder. Paths the client sends are
 // joined to the current folder and normalized without touching the disk:
 //
@@ -54,3 +55,4 @@ export function virtualBasename(vpath: string): string {
 export function virtualDirname(vpath: string): string {
   return posix.dirname(vpath);
 }
+//<

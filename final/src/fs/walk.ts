@@ -1,3 +1,4 @@
+//> 0 walk
 // Finding a path inside the home one name at a time, each step relative to the folder the
 // previous step opened (see proc-fd.ts), so that no name is ever looked up from the top again
 // after it was checked. A symbolic link met on the way is read, not followed: its target is
@@ -130,3 +131,4 @@ export async function walk(roots: readonly string[], start: string, parts: reado
     throw err;
   }
 }
+//<

@@ -1,3 +1,4 @@
+//> 0 storage-errors
 // What can go wrong with a file, whatever stores it, and the one place where that becomes an
 // FTP reply. Codes from RFC 959: 550 file unavailable, 552 storage allocation exceeded,
 // 452 insufficient storage, 553 file name not allowed, 451 local error in processing,
@@ -133,3 +134,4 @@ export function isUnexpected(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException)?.code;
   return !code || !(code in ERRNO);
 }
+//<

@@ -1,3 +1,4 @@
+//> 0 local-storage
 // The Storage of a folder on the local disk: a user's home, kept inside it by the Jail
 // (fs/jail.ts), with the virtual folders mounted in that jail. The fast transfer paths are
 // this backend's sendTo (local/send-file.ts) and receiver (local/receive-file.ts): the
@@ -403,3 +404,4 @@ async function writeAll(handle: FileHandle, buffer: Buffer, position: number | n
     done += bytesWritten;
   }
 }
+//<

@@ -1,3 +1,4 @@
+//> 0 storage
 // The storage seam: everything the commands do with files, behind one interface, so that the
 // same FTP commands can serve a folder on the local disk, a tree in memory (tests), and later
 // an object store (S3) without knowing which.
@@ -219,3 +220,4 @@ export function virtualParts(vpath: string): string[] {
   if (!ok) throw new StorageError("name-not-allowed", `not a virtual path: ${JSON.stringify(vpath.slice(0, 100))}`);
   return parts.slice(1);
 }
+//<

@@ -1,3 +1,4 @@
+//> 0 storage-streams
 // The generic streams of a storage's handles, built on one positioned read or write call,
 // so every backend (memory, local disk, later an object store's ranged reads) gets the
 // same stream behaviour: backpressure, a read bounded by `end`, errors as stream errors.
@@ -72,3 +73,4 @@ export function positionedWritable(
     },
   });
 }
+//<

@@ -1,3 +1,4 @@
+//> 0 buffer-pool
 // The buffers of the fast transfer paths (send-file.ts, receive-file.ts), shared by every
 // transfer of the server within one budget:
 //
@@ -143,3 +144,4 @@ class BufferPool {
 }
 
 export const transferBuffers = new BufferPool();
+//<

@@ -1,3 +1,4 @@
+//> 0 local-entries
 // Walks a folder entry by entry without reading it whole into memory, and stats the entries
 // a batch at a time, in order. A symbolic link is shown as what it points to when that is
 // inside the home; a link that leads outside (or nowhere) is shown as a bare link, without its
@@ -157,3 +158,4 @@ async function linkStats(path: Buffer | string, linkStat: Stats, jail: Jail): Pr
   if (target && jail.contains(target)) return stat(path).catch(() => linkStat);
   return linkStat;
 }
+//<

@@ -1,3 +1,4 @@
+//> 0 receive-file
 // Receiving an upload as fast as the machine allows, for the common case (binary, no speed
 // limit, no quota): the data socket reads straight into a buffer of ours split in two halves
 // (Node's `onread` socket option), and while one half is written to the file the other fills.
@@ -202,3 +203,4 @@ function writeAll(fd: number, buffer: Buffer, length: number, position: number |
 function prematureClose(): Error {
   return Object.assign(new Error("data connection closed before the end of the upload"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }
+//<

@@ -1,3 +1,4 @@
+//> 0 send-file
 // Sending a file over the data connection as fast as the machine allows, for the common case
 // (binary, no speed limit): wait for a turn to read, read a chunk of the file into a pooled
 // buffer, hand it to the socket, give the buffer back once the socket has taken it, and again.
@@ -97,3 +98,4 @@ class FileSender {
 function destroyed(): Error {
   return Object.assign(new Error("the data connection was closed"), { code: "ERR_STREAM_DESTROYED" });
 }
+//<

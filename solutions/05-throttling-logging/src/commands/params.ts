@@ -4,7 +4,6 @@
 //   C: TYPE I         S: 200 Type set to I (binary).
 //   C: TYPE A         S: 200 Type set to A (ASCII: line endings are converted).
 //   C: MODE S         S: 200 Mode set to S.       (MODE B -> 504)
-//   C: REST 1000      S: 350 Restarting at 1000. Send RETR or STOR to continue.
 
 import { FtpError } from "../protocol/reply.ts";
 import type { CommandSpec } from "./spec.ts";
@@ -46,26 +45,6 @@ export const paramCommands: CommandSpec[] = [
     handler(s, arg) {
       if (arg.trim().toUpperCase() !== "F") throw new FtpError(504, "Only STRU F (file) is supported.");
       s.reply(200, "Structure set to F.");
-    },
-  },
-  {
-    name: "ALLO",
-    arg: "optional",
-    auth: true,
-    help: "Syntax: ALLO <bytes> (reserve space; not needed here).",
-    handler: (s) => s.reply(202, "No storage allocation necessary."),
-  },
-  {
-    name: "REST",
-    arg: "required",
-    auth: true,
-    help: "Syntax: REST <offset> (restart the next RETR or STOR at this byte).",
-    feat: "REST STREAM",
-    handler(s, arg) {
-      if (!/^\d{1,15}$/.test(arg.trim())) throw new FtpError(501, "REST needs a byte offset (a whole number).");
-      if (s.type === "A") throw new FtpError(501, "Resuming is not allowed in ASCII mode; send TYPE I first.");
-      s.restOffset = Number(arg.trim());
-      s.reply(350, `Restarting at ${s.restOffset}. Send RETR or STOR to continue.`);
     },
   },
 ];

@@ -2,7 +2,6 @@
 // commands up here; HELP lists it; FEAT collects the features its entries declare.
 
 import { dataSetupCommands } from "./data-setup.ts";
-import { fileCommands } from "./files.ts";
 import { infoCommands } from "./info.ts";
 import { listingCommands } from "./listing.ts";
 import { loginCommands } from "./login.ts";
@@ -21,7 +20,6 @@ export function buildCommandTable(): Map<string, CommandSpec> {
     ...dataSetupCommands,
     ...listingCommands,
     ...transferCommands,
-    ...fileCommands,
   ];
   for (const spec of all) {
     if (table.has(spec.name)) throw new Error(`command ${spec.name} is defined twice`);
