@@ -1,9 +1,9 @@
 /**
  * `npm run grade` on the fixture course: results.json in GitHub Classroom's shape, JUnit XML,
- * the closing `N passed, N failed` line and the exit code, against the starters, the
- * solutions and a broken stage. The vitest child and the CLI are real processes.
+ * the closing `N passed, N failed` line and the exit code, against the kit workspace, a
+ * workspace that has done lesson 1, the solutions and a broken stage. The vitest child and the CLI are real processes.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClassroomResult } from "../../tools/lab/classroom-results.ts";
@@ -18,31 +18,57 @@ afterAll(() => fixture.remove());
 const readResults = (dir: string) => JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as ClassroomResult;
 
 describe("grade as a command-line process", () => {
-  it("grades the learner's starter of lesson 2: partial credit, the closing line, exit code 1", async () => {
-    const out = path.join(fixture.root, "out-starter");
+  it("grades the learner's workspace: the untouched kit scores 0 on every lesson, the closing line, exit code 1", async () => {
+    const out = path.join(fixture.root, "out-kit");
     const run = await labProcess(fixture.root, ["grade", "--lesson", "2", "--out", out]);
     expect(run.code, run.stderr).toBe(1);
     const lines = run.stdout.trimEnd().split("\n");
-    expect(lines[lines.length - 1]).toBe("2 passed, 2 failed");
-    expect(run.stdout).toContain("Grading lessons 1-2 against lessons/02-two/src");
-
+    expect(lines[lines.length - 1], run.stdout).toBe("1 passed, 3 failed");
+    expect(run.stdout).toContain("Grading lessons 1-2 against workspace/src");
     const results = readResults(out);
     expect(results).toMatchObject({ version: 1, status: "fail", max_score: 15 });
     expect(results.tests.map((t) => [t.name, t.status, t.score, t.max_score])).toEqual([
-      ["lesson 1: greets with one", "pass", 10, 10],
-      // Passes on the untouched starter of lesson 1: a guard, worth nothing of its own.
+      ["lesson 1: greets with one", "fail", 0, 10],
+      // Passes on the kit: a guard, worth nothing of its own.
       ["lesson 1: has a list of parts", "pass", 0, 0],
       ["lesson 2: greets with two", "fail", 0, 2.5],
       ["lesson 2: says one before two", "fail", 0, 2.5],
     ]);
-    for (const test of results.tests) {
-      expect(Object.keys(test).sort()).toEqual(["duration", "filename", "line_no", "max_score", "message", "name", "score", "status", "test_code"]);
-      expect(test.line_no).toBeGreaterThan(0);
+  });
+
+  it("grades a workspace that has done lesson 1: partial credit, per test, and the failure explained", async () => {
+    const kit = path.join(fixture.root, "workspace", "src");
+    const saved = path.join(fixture.root, "kit-saved");
+    cpSync(kit, saved, { recursive: true });
+    rmSync(kit, { recursive: true, force: true });
+    cpSync(path.join(fixture.root, "solutions", "01-one", "src"), kit, { recursive: true });
+    try {
+      const out = path.join(fixture.root, "out-half");
+      const run = await labProcess(fixture.root, ["grade", "--lesson", "2", "--out", out]);
+      expect(run.code, run.stderr).toBe(1);
+      const lines = run.stdout.trimEnd().split("\n");
+      expect(lines[lines.length - 1], run.stdout).toBe("2 passed, 2 failed");
+      const results = readResults(out);
+      expect(results).toMatchObject({ version: 1, status: "fail", max_score: 15 });
+      expect(results.tests.map((t) => [t.name, t.status, t.score, t.max_score])).toEqual([
+        ["lesson 1: greets with one", "pass", 10, 10],
+        ["lesson 1: has a list of parts", "pass", 0, 0],
+        ["lesson 2: greets with two", "fail", 0, 2.5],
+        ["lesson 2: says one before two", "fail", 0, 2.5],
+      ]);
+      for (const test of results.tests) {
+        expect(Object.keys(test).sort()).toEqual(["duration", "filename", "line_no", "max_score", "message", "name", "score", "status", "test_code"]);
+        expect(test.line_no).toBeGreaterThan(0);
+      }
+      const failed = results.tests.find((t) => t.status === "fail")!;
+      expect(failed.filename).toBe("test/lessons/02-two.test.ts");
+      expect(failed.message).toContain("the greeting should say two");
+      expect(failed.message).not.toMatch(/^\s+at /m);
+    } finally {
+      rmSync(kit, { recursive: true, force: true });
+      cpSync(saved, kit, { recursive: true });
+      rmSync(saved, { recursive: true, force: true });
     }
-    const failed = results.tests.find((t) => t.status === "fail")!;
-    expect(failed.filename).toBe("test/lessons/02-two.test.ts");
-    expect(failed.message).toContain("the greeting should say two");
-    expect(failed.message).not.toMatch(/^\s+at /m);
   });
 
   it("grades the solutions with full marks and exit code 0", async () => {
@@ -58,7 +84,7 @@ describe("grade as a command-line process", () => {
   it("refuses a bad --target with one line and exit code 2", async () => {
     const target = await labProcess(fixture.root, ["grade", "--lesson", "1", "--target", "mine"]);
     expect(target.code).toBe(2);
-    expect(target.stderr).toContain('--target "mine": use lessons, solutions or final');
+    expect(target.stderr).toContain('--target "mine": use workspace, lessons, solutions or final');
   });
 });
 

@@ -130,15 +130,16 @@ describe("hints.md", () => {
     expect(parseHints("# only a title\n")).toEqual([]);
   });
 
-  // A lesson in parts (lesson 0: "## Part 2, the approach: ...") has 2 to 4 hints per part;
-  // hints without a "Part K," prefix form one group.
+  // A lesson in parts or steps ("## Part 2, the approach: ...", "## Step 1, the idea: ...")
+  // has 2 to 4 hints per part or step (the idea, the approach, the shape of the code);
+  // hints without such a prefix form one group.
   it("every lesson of the real course has 2 to 4 hints (per part, in a lesson of parts), none empty", () => {
     const course = loadCourse();
     for (const lesson of course.lessons) {
       const hints = parseHints(readFileSync(path.join(course.root, lesson.dir, "hints.md"), "utf8"));
       const groups = new Map<string, number>();
       for (const hint of hints) {
-        const part = /^Part (\d+),/.exec(hint.title)?.[1] ?? "";
+        const part = /^(?:Part|Step) (\d+),/.exec(hint.title)?.[1] ?? "";
         groups.set(part, (groups.get(part) ?? 0) + 1);
       }
       expect(groups.size, lesson.slug).toBeGreaterThan(0);

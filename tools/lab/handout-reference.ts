@@ -48,9 +48,9 @@ export function withoutReferences(body: string): string {
     .trim();
 }
 
-/** "Part 2, the approach: ..." -> "2"; "" when the hint is not in a part. */
+/** "Part 2, the approach: ..." or "Step 2, ..." -> "2"; "" when the hint is in no part or step. */
 export function partOf(hint: Hint): string {
-  return /^Part (\d+),/.exec(hint.title)?.[1] ?? "";
+  return /^(?:Part|Step) (\d+),/.exec(hint.title)?.[1] ?? "";
 }
 
 /** The reference lines that answer `hint N k` (k from 1), or the whole lesson's without k. */
