@@ -74,11 +74,11 @@ describe("what a run that leaves tests out is worth", () => {
 });
 
 describe("grade with no lesson named", () => {
-  it("grades every lesson against its own starter in one run: untouched starters score 0, one results.json per lesson", async () => {
+  it("grades every lesson in one run: the untouched kit scores 0 on each, one results.json per lesson", async () => {
     const out = path.join(fixture.root, "out-all");
     const { code, io } = await lab(fixture.root, ["grade", "--out", out]);
     expect(code, io.text()).toBe(1);
-    expect(io.lines[0]).toBe("Grading lessons 1-2, each against its own lessons/NN-slug/src");
+    expect(io.lines[0]).toBe("Grading lessons 1-2 against workspace/src");
     expect(io.text()).toContain("✗ lesson 1  0/1 tests  0/10 points  (guards 1/1)");
     expect(io.text()).toContain("✗ lesson 2  0/2 tests  0/5 points");
     for (const [n, max] of [[1, 10], [2, 5]] as const) {

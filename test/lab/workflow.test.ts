@@ -91,17 +91,17 @@ describe("our results.json, as the reporter reads it", () => {
   afterAll(() => fixture.remove());
 
   it("carries each test's share to Classroom: a half-done lesson gets partial credit", async () => {
-    // Lesson 2 half done: "two" is there, but before "one".
-    const parts = path.join(fixture.root, "lessons/02-two/src/parts.ts");
+    // The workspace has half of lesson 2: "two" is there, "one" (lesson 1) is not.
+    const parts = path.join(fixture.root, "workspace/src/parts.ts");
     const text = readFileSync(parts, "utf8");
     const { writeFileSync } = await import("node:fs");
-    writeFileSync(parts, text.replace('parts.push("one");', 'parts.push("two");\nparts.push("one");'));
+    writeFileSync(parts, `${text}parts.push("two");\n`);
     const out = path.join(fixture.root, "out-contract");
     const run = await labProcess(fixture.root, ["grade", "--out", out]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const read = (n: number) => readFileSync(path.join(out, `lesson-${n}`, "results.json"));
     for (const n of [1, 2]) expectRunnerResult(JSON.parse(read(n).toString("utf8")));
-    // Lesson 1's starter is untouched: 0 of 10. Lesson 2: one requirement of two passes: 2.5 of 5.
+    // Lesson 1 is not done: 0 of 10. Lesson 2: one requirement of two passes: 2.5 of 5.
     expect(reporterReads(read(1).toString("base64"))).toEqual({ totalPoints: 0, maxPoints: 10, status: "fail" });
     expect(reporterReads(read(2).toString("base64"))).toEqual({ totalPoints: 2.5, maxPoints: 5, status: "fail" });
   });

@@ -120,7 +120,7 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
     (c) =>
       c
         .description("grade every lesson against its own stage (or lessons 1..N against lesson N's); write results.json (GitHub Classroom) and junit.xml")
-        .option("--lesson <N>", "grade lessons 1..N against lesson N's stage (default: every lesson, each against its own)")
+        .option("--lesson <N>", "grade lessons 1..N (default: every lesson, in one run)")
         .option("--target <kind>", "workspace (the learner's server; the default when workspace/ exists), lessons (each lesson's own folder), solutions or final")
         .option("--out <dir>", "where to write results.json and junit.xml (default .lab/grade)"),
     (course, c) => gradeCommand(c.opts(), course, io),

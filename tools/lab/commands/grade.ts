@@ -124,8 +124,8 @@ function planGrading(course: Course, lessonArg: string | undefined, kind: GradeT
   }
   const lessons = [...course.lessons];
   const targets = Object.fromEntries(lessons.map((l) => [stageTestFile(l), folderOf(l, kind)]));
-  const where = kind === "final" ? "final/src" : kind === "workspace" ? `${WORKSPACE}/src` : `its own ${kind}/NN-slug/src`;
-  return { lessons, targets, headline: `Grading lessons ${lessons[0]!.id}-${lessons[lessons.length - 1]!.id}, each against ${where}`, perLesson: true };
+  const where = kind === "final" ? " against final/src" : kind === "workspace" ? ` against ${WORKSPACE}/src` : `, each against its own ${kind}/NN-slug/src`;
+  return { lessons, targets, headline: `Grading lessons ${lessons[0]!.id}-${lessons[lessons.length - 1]!.id}${where}`, perLesson: true };
 }
 
 /** One test run for every lesson whose test file and server exist; the rest are reported as problems. */
