@@ -1,3 +1,4 @@
+//> 7 router-advice
 // Running behind a home router: what the router must forward, and the mistakes that make
 // passive mode fail from the internet even though everything works on the LAN.
 //
@@ -96,7 +97,5 @@ export function routerAdvice(setup: RouterSetup): RouterAdvice {
   }
   return { note, warnings };
 //<
-//> 0-7 no-advice
-  //- return { note: null, warnings };
-//<
 }
+//<

@@ -11,7 +11,9 @@
 //   C: EPRT |2|::1|50000|         S: 200 EPRT command successful.
 //<
 
+//> 2 family-import
 import { isIP } from "node:net";
+//<
 import { formatPasv } from "../data/address.ts";
 import { PassiveChannel } from "../data/passive.ts";
 import { FtpError } from "../protocol/reply.ts";
@@ -88,7 +90,9 @@ export const dataSetupCommands: CommandSpec[] = [
       //- // The address the client reached us at.
       //- const address = s.localIp;
 //<
+//> 2 pasv-ipv4-only
       if (isIP(address) !== 4) throw new FtpError(425, "PASV works over IPv4 only; use EPSV.");
+//<
       const channel = await openPassive(s);
       s.reply(227, formatPasv(address, channel.port));
     },
