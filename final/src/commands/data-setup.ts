@@ -84,7 +84,7 @@ export const dataSetupCommands: CommandSpec[] = [
 //<
 //> 3 masquerade-pasv
       // Behind NAT the client must be told the public address, not ours (masquerade).
-      const address = passiveAddress(s.remoteIp, s.localIp, s.options.masqueradeMap, s.options.masqueradeAddress);
+      const address = passiveAddress(s.remoteIp, s.localIp, s.options.masqueradeMap ?? [], s.options.masqueradeAddress);
 //<
 //> 0-3 local-pasv
       //- // The address the client reached us at.
