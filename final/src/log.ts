@@ -1,3 +1,4 @@
+//> 0 log
 // Logging: one line per event (connect, login, command, transfer, refusal), to the console
 // for a person and, at the same time, to a file for machines (one JSON object per line),
 // as the seeds' pyftpdlib servers do. pino writes the JSON file; this module decides the
@@ -139,3 +140,4 @@ export function createLogger(options: LogOptions): Logger {
   };
 //<
 }
+//<

@@ -1,3 +1,4 @@
+//> 7 router-advice
 // Running behind a home router: what the router must forward, and the mistakes that make
 // passive mode fail from the internet even though everything works on the LAN.
 //
@@ -24,7 +25,7 @@ export interface RouterSetup {
   port: number;
   passiveRange?: { from: number; to: number };
   masqueradeAddress?: string;
-  masqueradeMap: readonly { network: string; address: string }[];
+  masqueradeMap?: readonly { network: string; address: string }[];
 }
 
 export interface RouterAdvice {
@@ -44,7 +45,7 @@ function kindOf(address: string): string {
 }
 
 /** "192.168.1.10 to clients in 192.168.1.0/24, and 203.0.113.7 to everyone else" */
-function announced(map: RouterSetup["masqueradeMap"], nat: string | undefined): string {
+function announced(map: readonly { network: string; address: string }[], nat: string | undefined): string {
   const others = nat ?? "the address each client connected to (set --nat-address for clients outside)";
   if (map.length === 0) return others;
   const lan = map.map((rule) => `${rule.address} to clients in ${rule.network}`).join(", ");
@@ -63,7 +64,7 @@ function inside(address: string, network: string): boolean {
 export function routerAdvice(setup: RouterSetup): RouterAdvice {
   const warnings: string[] = [];
 //> 7 advice
-  const { host, port, passiveRange: range, masqueradeAddress: nat, masqueradeMap: map } = setup;
+  const { host, port, passiveRange: range, masqueradeAddress: nat, masqueradeMap: map = [] } = setup;
   if (!nat && !range && map.length === 0) return { note: null, warnings };
 
   const ports = range ? `ports ${range.from}-${range.to}` : "the passive ports (set --range to know which)";
@@ -96,7 +97,5 @@ export function routerAdvice(setup: RouterSetup): RouterAdvice {
   }
   return { note, warnings };
 //<
-//> 0-7 no-advice
-  //- return { note: null, warnings };
-//<
 }
+//<

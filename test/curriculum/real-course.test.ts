@@ -190,8 +190,8 @@ const FINAL_ONLY: string[] = [
   // (session/data-connections.ts); Telnet stripping and a chunk's final CR as a line end (urgent
   // ABOR); PASV's foreign-address refusal, accept timeout and own read buffers; MLSD/MLST, STAT
   // listings, wildcards and CR/LF escaping of names; legacy codecs; TLS errors as broken
-  // connections. stat-path-shim: lesson code (0-final) kept while commands/info.ts imports statPath
-  // in every stage.
+  // connections. OPTS MLST and STAT with a path (commands/info.ts) are final-only too; the
+  // stages' OPTS UTF8 keeps no state (opts-utf8-always, 0-final), their STAT PATH is a 502.
   "session.ts#session-final-imports",
   "session.ts#session-final-state",
   "session.ts#session-guard-new",
@@ -245,7 +245,13 @@ const FINAL_ONLY: string[] = [
   "commands/listing.ts#listing-wildcard",
   "commands/listing.ts#mlsd-folder",
   "commands/listing.ts#listing-final",
-  "commands/listing.ts#stat-path-shim",
+  "commands/info.ts#opts-mlst-import",
+  "commands/info.ts#opts-mlst",
+  "commands/info.ts#opts-utf8-state",
+  "commands/info.ts#opts-utf8-always",
+  "commands/info.ts#stat-path-import",
+  "commands/info.ts#stat-path",
+  "commands/info.ts#no-stat-path",
   "commands/listing.ts#mlsd-mlst",
   "listing/format.ts#mlsx-comment",
   "listing/format.ts#mlsx-import",
@@ -276,6 +282,8 @@ const FINAL_ONLY: string[] = [
   "fs/errors.ts#fs-errors-reexport",
   "listing/entries.ts#listing-entries-reexport",
   "transfer/send-file.ts#send-file-reexport",
+  // data/address.ts keeps a copy of -r's parser (config/values.ts) for the final server's unit tests
+  "data/address.ts#port-range-copy",
 ];
 
 describe("the real course", () => {

@@ -73,7 +73,7 @@ describe("the server's settings come from the one settings table", () => {
       maxConnectionsPerIp: 32,
       passiveRange: undefined,
       masqueradeAddress: undefined,
-      masqueradeMap: [],
+      masqueradeMap: undefined,
       readLimit: 0,
       writeLimit: 0,
       idleTimeoutSec: 300,

@@ -1,3 +1,4 @@
+//> 0 authorizer
 // Who may log in, with which password, to which home folder, with which permissions.
 // The server only talks to the Authorizer interface, so other user stores (a users file,
 // a database, the system's accounts) plug in without touching the protocol code.
@@ -176,3 +177,4 @@ export class VirtualUsers implements Authorizer {
 //<
   }
 }
+//<

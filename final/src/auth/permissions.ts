@@ -1,3 +1,4 @@
+//> 0 permissions
 // Permission letters, as pyftpdlib spells them. A user's permissions are a string of them:
 //
 //   "elr"         read-only: change folder, list, download (the anonymous default)
@@ -83,3 +84,4 @@ export class Permissions {
     return [...WRITE_PERMS].some((c) => this.letters.has(c));
   }
 }
+//<

@@ -1,3 +1,4 @@
+//> 4 users-file
 // The users file, in the seeds' format: one user per line, fields separated by spaces.
 //
 //   # name      password   perms        home
@@ -104,3 +105,4 @@ export function loadUsersFile(file: string, into = new VirtualUsers()): VirtualU
   }
   return into;
 }
+//<

@@ -11,7 +11,9 @@
 //   C: EPRT |2|::1|50000|         S: 200 EPRT command successful.
 //<
 
+//> 2 family-import
 import { isIP } from "node:net";
+//<
 import { formatPasv } from "../data/address.ts";
 import { PassiveChannel } from "../data/passive.ts";
 import { FtpError } from "../protocol/reply.ts";
@@ -82,13 +84,15 @@ export const dataSetupCommands: CommandSpec[] = [
 //<
 //> 3 masquerade-pasv
       // Behind NAT the client must be told the public address, not ours (masquerade).
-      const address = passiveAddress(s.remoteIp, s.localIp, s.options.masqueradeMap, s.options.masqueradeAddress);
+      const address = passiveAddress(s.remoteIp, s.localIp, s.options.masqueradeMap ?? [], s.options.masqueradeAddress);
 //<
 //> 0-3 local-pasv
       //- // The address the client reached us at.
       //- const address = s.localIp;
 //<
+//> 2 pasv-ipv4-only
       if (isIP(address) !== 4) throw new FtpError(425, "PASV works over IPv4 only; use EPSV.");
+//<
       const channel = await openPassive(s);
       s.reply(227, formatPasv(address, channel.port));
     },

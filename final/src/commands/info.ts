@@ -17,8 +17,12 @@ import { utf8 } from "../protocol/codec.ts";
 //> final hash-option-import
 import { hashOption } from "./hash.ts";
 //<
+//> final opts-mlst-import
 import { MLST_FACTS } from "../listing/format.ts";
+//<
+//> final stat-path-import
 import { statPath } from "./listing.ts";
+//<
 import type { CommandSpec } from "./spec.ts";
 
 /** FEAT lines come from the table: each command that adds a feature says so (RFC 2389). */
@@ -86,6 +90,7 @@ export const infoCommands: CommandSpec[] = [
         case "UTF8":
         case "UTF-8":
           if (!/^(ON|OFF)?$/i.test(value)) throw new FtpError(501, "Syntax: OPTS UTF8 ON|OFF");
+//> final opts-utf8-state
           // Names are always UTF-8 (RFC 2640); OFF is accepted because old clients send it.
           s.utf8 = value.toUpperCase() !== "OFF";
 //> final opts-utf8-codec
@@ -93,11 +98,18 @@ export const infoCommands: CommandSpec[] = [
           s.codec = s.utf8 ? utf8 : s.options.codec;
 //<
           return s.reply(200, `UTF8 mode ${s.utf8 ? "enabled" : "disabled"}.`);
+//<
+//> 0-final opts-utf8-always
+          //- // Names are always UTF-8 (RFC 2640); OFF is accepted because old clients send it.
+          //- return s.reply(200, `UTF8 mode ${value.toUpperCase() !== "OFF" ? "enabled" : "disabled"}.`);
+//<
+//> final opts-mlst
         case "MLST": {
           const wanted = value.split(";").map((f) => f.trim().toLowerCase()).filter(Boolean);
           s.mlstFacts = new Set(wanted.filter((f) => (MLST_FACTS as readonly string[]).includes(f)));
           return s.reply(200, `MLST OPTS ${[...s.mlstFacts].map((f) => `${f};`).join("")}`);
         }
+//<
 //> final opts-hash
         case "HASH":
           return hashOption(s, value);
@@ -132,7 +144,12 @@ export const infoCommands: CommandSpec[] = [
       }
       if (!arg.trim()) return s.reply(211, sessionStatus(s));
       s.requireAccount();
+//> final stat-path
       await statPath(s, arg);
+//<
+//> 0-final no-stat-path
+      //- throw new FtpError(502, "STAT with a path is not implemented.");
+//<
     },
   },
 ];

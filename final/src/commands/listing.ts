@@ -168,13 +168,6 @@ async function statMatches(s: Session, w: WildcardTarget): Promise<void> {
 }
 
 //<
-//> 0-final stat-path-shim
-//- /** STAT with a path is the final server's; commands/info.ts imports this name in every stage. */
-//- export async function statPath(s: Session): Promise<void> {
-//-   s.reply(502, "STAT with a path is not implemented.");
-//- }
-//-
-//<
 export const listingCommands: CommandSpec[] = [
   {
     name: "LIST",

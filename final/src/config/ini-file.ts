@@ -1,3 +1,4 @@
+//> 4 ini-file
 // Reads ftpd.ini: an INI file with [sections] and `key = value` lines, `;` or `#` comments.
 //
 //   [server]
@@ -130,3 +131,4 @@ export function readIniFile(file: string): Map<string, RawSetting> {
 //<
   return result;
 }
+//<

@@ -1,3 +1,4 @@
+//> 6 active
 // Active mode: the client listens and tells us where; we connect to it.
 //
 //   C: PORT 127,0,0,1,195,80      (client listens on 127.0.0.1:50000)
@@ -8,33 +9,15 @@
 // connect there. So the address must be the client's own, and the port not a privileged
 // one (below 1024), unless the operator explicitly allows it.
 
-//> 6 net-import
 import { connect, type OnReadOpts, type Socket } from "node:net";
-//<
-//> 0-6 socket-type
-//- import type { Socket } from "node:net";
-//<
 import { FtpError } from "../protocol/reply.ts";
 import type { DataChannel } from "./channel.ts";
 import type { HostPort } from "./address.ts";
 
-//> 6 connect-timeout
 const CONNECT_TIMEOUT_MS = 10_000;
 
-//<
 export class ActiveChannel implements DataChannel {
   readonly mode = "active";
-//> 0-6 no-active-yet
-  //- readonly connected = false;
-//-
-  //- constructor(_target: HostPort, _localAddress: string) {}
-//-
-  //- connect(): Promise<Socket> {
-  //-   return Promise.reject(new FtpError(502, "Active mode comes in lesson 6."));
-  //- }
-//-
-  //- close(): void {}
-//<
 //> 6 active-channel
   private socket: Socket | null = null;
   private closed = false;
@@ -75,3 +58,4 @@ export class ActiveChannel implements DataChannel {
   }
 //<
 }
+//<

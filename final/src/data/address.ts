@@ -1,13 +1,21 @@
+//> 0 address
 // The address formats of the data-connection commands.
 //
-//   PORT 127,0,0,1,195,80        -> 127.0.0.1 port 195*256+80 = 50000   (RFC 959)
-//   EPRT |1|127.0.0.1|50000|     -> the same, any protocol              (RFC 2428)
+//   227 Entering Passive Mode (127,0,0,1,195,80).   -> 127.0.0.1 port 195*256+80 = 50000   (RFC 959)
+//> 2 epsv-format-comment
+//   229 Entering Extended Passive Mode (|||50000|)                                   (RFC 2428)
+//<
+//> 6 port-eprt-formats-comment
+//   PORT 127,0,0,1,195,80        -> 127.0.0.1 port 50000
+//   EPRT |1|127.0.0.1|50000|     -> the same, any protocol
 //   EPRT |2|::1|50000|           -> IPv6
-//   227 Entering Passive Mode (127,0,0,1,195,80).
-//   229 Entering Extended Passive Mode (|||50000|)
+//<
 
 import { isIP } from "node:net";
+//> 6 port-eprt-import
 import { FtpError } from "../protocol/reply.ts";
+//<
+//> 6 port-eprt-args
 
 export interface HostPort {
   host: string;
@@ -29,9 +37,6 @@ export function parsePortArg(arg: string): HostPort {
   const port = n[4]! * 256 + n[5]!;
   if (port === 0) throw new FtpError(501, "PORT port must not be 0.");
   return { host: n.slice(0, 4).join("."), port };
-//<
-//> 0-6 no-port-yet
-  //- throw new FtpError(501, "PORT is not written yet (lesson 6).");
 //<
 }
 
@@ -61,10 +66,8 @@ export function parseEprtArg(arg: string): HostPort {
   }
   return { host, port };
 //<
-//> 0-6 no-eprt-yet
-  //- throw new FtpError(501, "EPRT is not written yet (lesson 6).");
-//<
 }
+//<
 
 /** "::ffff:127.0.0.1" (an IPv4 client seen by a dual-stack socket) -> "127.0.0.1". */
 export function plainIp(address: string | undefined): string {
@@ -77,9 +80,13 @@ export function formatPasv(host: string, port: number): string {
   return `Entering Passive Mode (${tuple}).`;
 }
 
+//> 2 format-epsv
 export function formatEpsv(port: number): string {
   return `Entering Extended Passive Mode (|||${port}|)`;
 }
+//<
+//> final port-range-copy
+// The tests of the final server read -r's parser here too (its home is config/values.ts).
 
 /** Parses "60000-60100" as given to -r/--range. */
 export function parsePortRange(text: string): { from: number; to: number } {
@@ -91,3 +98,5 @@ export function parsePortRange(text: string): { from: number; to: number } {
   }
   return { from, to };
 }
+//<
+//<

@@ -24,7 +24,9 @@ import { plainIp } from "./address.ts";
 
 export interface PassiveOptions {
   bindHost: string;
+//> 2 range-option
   range?: { from: number; to: number };
+//<
 //> final passive-guard-options
   clientIp: string;
   permitForeignAddresses: boolean;
@@ -61,6 +63,13 @@ export class PassiveChannel implements DataChannel {
   }
 
   static async open(options: PassiveOptions): Promise<PassiveChannel> {
+//> 0-2 any-free-port
+    //- const server = createServer({ pauseOnConnect: true });
+    //- await listen(server, options.bindHost, 0);
+    //- const address = server.address();
+    //- return new PassiveChannel(server, typeof address === "object" && address ? address.port : 0, options);
+//<
+//> 2 port-range-open
     for (const port of candidatePorts(options.range)) {
       const server = createServer({ pauseOnConnect: true });
       try {
@@ -77,6 +86,7 @@ export class PassiveChannel implements DataChannel {
       return new PassiveChannel(server, realPort, options);
     }
     throw new FtpError(425, "No free port in the passive port range; try again later.");
+//<
   }
 
   get connected(): boolean {
@@ -161,6 +171,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
     });
   });
 }
+//> 2 candidate-ports
 
 /**
  * The ports to try, in order: the whole range from a random start (so sessions spread out),
@@ -170,9 +181,6 @@ function listen(server: Server, host: string, port: number): Promise<void> {
  *   candidatePorts(undefined)                   ->  0
  */
 function* candidatePorts(range?: { from: number; to: number }): Generator<number> {
-//> 0-2 any-port
-  //- yield 0;
-//<
 //> 2 port-range
   if (!range) {
     yield 0;
@@ -183,4 +191,5 @@ function* candidatePorts(range?: { from: number; to: number }): Generator<number
   for (let i = 0; i < size; i++) yield range.from + ((start + i) % size);
 //<
 }
+//<
 //<

@@ -10,12 +10,15 @@
 // or 425 when no data connection was prepared, 426 when it broke.
 
 import type { OnReadOpts, Socket } from "node:net";
+import type { Transform } from "node:stream";
 import type { DataChannel } from "../data/channel.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { isUnexpected, toFtpError } from "../storage/errors.ts";
-import { Throttle, TokenBucket } from "../transfer/throttle.ts";
 import { Transfer, isConnectionError } from "../transfer/transfer.ts";
+//> 5 throttle-import
+import { Throttle, TokenBucket } from "../transfer/throttle.ts";
+//<
 //> final tls-data-import
 import { secureServerSocket } from "../tls/secure-socket.ts";
 //<
@@ -37,8 +40,10 @@ export class DataConnections {
   /** Prepared by PASV (or PORT), taken by the next transfer. */
   pending: DataChannel | null = null;
   running: Transfer | null = null;
+//> 5 throttle-buckets
   private uploadBucket: TokenBucket | null = null;
   private downloadBucket: TokenBucket | null = null;
+//<
 
   constructor(private readonly s: Session) {}
 
@@ -59,7 +64,8 @@ export class DataConnections {
    * operator set a rate limit for that direction, nothing otherwise. The buckets belong to the
    * session, so that ten transfers share one limit.
    */
-  throttle(direction: "upload" | "download"): Throttle[] {
+  throttle(direction: "upload" | "download"): Transform[] {
+//> 5 throttle-choice
     const { options } = this.s;
     if (direction === "upload") {
       if (!options.readLimit) return [];
@@ -69,6 +75,10 @@ export class DataConnections {
     if (!options.writeLimit) return [];
     this.downloadBucket ??= new TokenBucket(options.writeLimit);
     return [new Throttle(this.downloadBucket)];
+//<
+//> 0-5 no-throttle
+    //- return [];
+//<
   }
 
   /**

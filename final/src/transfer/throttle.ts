@@ -1,3 +1,4 @@
+//> 5 throttle
 // Bandwidth limits, as a token bucket: tokens (bytes) drip in at `rate` per second, and a
 // chunk may pass only when there are tokens for it. Big chunks are cut into slices of about
 // 1/10 s of traffic, so the flow stays smooth instead of bursting once a second.
@@ -25,9 +26,6 @@ export class TokenBucket {
    *   ... 0.1 s later:          take(10_000) -> 0   (10 000 tokens dripped in meanwhile)
    */
   take(bytes: number): number {
-//> 0-5 no-limit
-    //- return 0;
-//<
 //> 5 token-bucket
     const now = performance.now();
     // At most 1/10 s of burst is saved up, so an idle session cannot burst later.
@@ -50,15 +48,6 @@ export class TokenBucket {
 }
 
 export class Throttle extends Transform {
-//> 0-5 pass-through
-  //- constructor(_bucket: TokenBucket) {
-  //-   super();
-  //- }
-//-
-  //- override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-  //-   done(null, chunk);
-  //- }
-//<
 //> 5 throttle-stream
   constructor(private readonly bucket: TokenBucket) {
     super();
@@ -83,3 +72,4 @@ export class Throttle extends Transform {
   }
 //<
 }
+//<

@@ -27,8 +27,8 @@ export interface ServerSettings {
   /** Sessions at once, in all and from one address (0: no limit). */
   maxConnections: Value<"server.max_connections">;
   maxConnectionsPerIp: Value<"server.max_connections_per_ip">;
-  /** Per-network masquerade: clients inside a network are told its address. */
-  masqueradeMap: NonNullable<Value<"passive.masquerade_map">>;
+  /** Per-network masquerade: clients inside a network are told its address (the kit: the text as typed; lesson 3 parses it). */
+  masqueradeMap?: Value<"passive.masquerade_map">;
   /** Bytes per second per session: uploads (read from the client), downloads (written). 0: none. */
   readLimit: Value<"limits.read_limit">;
   writeLimit: Value<"limits.write_limit">;
@@ -69,7 +69,7 @@ export function serverSettings(values: SettingValues): ServerSettings {
     maxConnectionsPerIp: values["server.max_connections_per_ip"],
     passiveRange: values["passive.ports"],
     masqueradeAddress: values["passive.masquerade_address"],
-    masqueradeMap: values["passive.masquerade_map"] ?? [],
+    masqueradeMap: values["passive.masquerade_map"],
     readLimit: values["limits.read_limit"],
     writeLimit: values["limits.write_limit"],
     idleTimeoutSec: values["limits.idle_timeout"],

@@ -2,7 +2,6 @@
 //
 //   C: PASV                       S: 227 Entering Passive Mode (127,0,0,1,234,96).
 
-import { isIP } from "node:net";
 import { formatPasv } from "../data/address.ts";
 import { PassiveChannel } from "../data/passive.ts";
 import { FtpError } from "../protocol/reply.ts";
@@ -28,7 +27,6 @@ export const dataSetupCommands: CommandSpec[] = [
     async handler(s) {
       // The address the client reached us at.
       const address = s.localIp;
-      if (isIP(address) !== 4) throw new FtpError(425, "PASV works over IPv4 only; use EPSV.");
       const channel = await openPassive(s);
       s.reply(227, formatPasv(address, channel.port));
     },

@@ -12,7 +12,6 @@ import type { DataChannel } from "./channel.ts";
 
 export interface PassiveOptions {
   bindHost: string;
-  range?: { from: number; to: number };
 }
 
 export class PassiveChannel implements DataChannel {
@@ -30,18 +29,10 @@ export class PassiveChannel implements DataChannel {
   }
 
   static async open(options: PassiveOptions): Promise<PassiveChannel> {
-    for (const port of candidatePorts(options.range)) {
-      const server = createServer({ pauseOnConnect: true });
-      try {
-        await listen(server, options.bindHost, port);
-      } catch (err) {
-        throw err;
-      }
-      const address = server.address();
-      const realPort = typeof address === "object" && address ? address.port : port;
-      return new PassiveChannel(server, realPort, options);
-    }
-    throw new FtpError(425, "No free port in the passive port range; try again later.");
+    const server = createServer({ pauseOnConnect: true });
+    await listen(server, options.bindHost, 0);
+    const address = server.address();
+    return new PassiveChannel(server, typeof address === "object" && address ? address.port : 0, options);
   }
 
   get connected(): boolean {
@@ -91,15 +82,4 @@ function listen(server: Server, host: string, port: number): Promise<void> {
       resolve();
     });
   });
-}
-
-/**
- * The ports to try, in order: the whole range from a random start (so sessions spread out),
- * or 0 (any free port, chosen by the OS) without a range.
- *
- *   candidatePorts({ from: 60000, to: 60003 })  ->  60002, 60003, 60000, 60001
- *   candidatePorts(undefined)                   ->  0
- */
-function* candidatePorts(range?: { from: number; to: number }): Generator<number> {
-  yield 0;
 }

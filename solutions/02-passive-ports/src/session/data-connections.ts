@@ -9,11 +9,11 @@
 // or 425 when no data connection was prepared, 426 when it broke.
 
 import type { OnReadOpts, Socket } from "node:net";
+import type { Transform } from "node:stream";
 import type { DataChannel } from "../data/channel.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { isUnexpected, toFtpError } from "../storage/errors.ts";
-import { Throttle, TokenBucket } from "../transfer/throttle.ts";
 import { Transfer, isConnectionError } from "../transfer/transfer.ts";
 
 /** The arguments of a transfer (Session.runTransfer, DataConnections.run). */
@@ -33,8 +33,6 @@ export class DataConnections {
   /** Prepared by PASV (or PORT), taken by the next transfer. */
   pending: DataChannel | null = null;
   running: Transfer | null = null;
-  private uploadBucket: TokenBucket | null = null;
-  private downloadBucket: TokenBucket | null = null;
 
   constructor(private readonly s: Session) {}
 
@@ -55,16 +53,8 @@ export class DataConnections {
    * operator set a rate limit for that direction, nothing otherwise. The buckets belong to the
    * session, so that ten transfers share one limit.
    */
-  throttle(direction: "upload" | "download"): Throttle[] {
-    const { options } = this.s;
-    if (direction === "upload") {
-      if (!options.readLimit) return [];
-      this.uploadBucket ??= new TokenBucket(options.readLimit);
-      return [new Throttle(this.uploadBucket)];
-    }
-    if (!options.writeLimit) return [];
-    this.downloadBucket ??= new TokenBucket(options.writeLimit);
-    return [new Throttle(this.downloadBucket)];
+  throttle(direction: "upload" | "download"): Transform[] {
+    return [];
   }
 
   /**

@@ -79,11 +79,6 @@ async function listOverData(s: Session, format: Format, arg: string): Promise<vo
   );
 }
 
-/** STAT with a path is the final server's; commands/info.ts imports this name in every stage. */
-export async function statPath(s: Session): Promise<void> {
-  s.reply(502, "STAT with a path is not implemented.");
-}
-
 export const listingCommands: CommandSpec[] = [
   {
     name: "LIST",

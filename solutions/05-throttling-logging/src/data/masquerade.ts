@@ -5,8 +5,11 @@
 //   masquerade_map = 192.168.1.0/24=192.168.1.10     client 192.168.1.33 -> 192.168.1.10
 //   masquerade_address = 203.0.113.7                 client 198.51.100.9 -> 203.0.113.7
 //   (neither)                                        the address the client connected to
+//
+// The kit hands both settings over as the text that was typed; the settings table
+// (config/values.ts) checks and parses them here, so a bad value stops the server at start.
 
-import type { MasqueradeRule } from "../config/values.ts";
+import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
 
 /** A rule's network, parsed once: the address and the number of bits that must match. */
@@ -20,6 +23,34 @@ function cidrOf(rule: MasqueradeRule): Cidr {
     parsed.set(rule, cidr);
   }
   return cidr;
+}
+
+export interface MasqueradeRule {
+  network: string;
+  address: string;
+}
+
+/** --nat-address: the address goes into 227 replies, which have room for IPv4 only. */
+export function masqueradeAddress(text: string): string {
+  if (isIP(text) !== 4) throw new Error("expected an IPv4 address, e.g. 203.0.113.7 (PASV replies carry IPv4 only)");
+  return text;
+}
+
+/** "192.168.0.0/16=192.168.1.10, 10.0.0.0/8=10.0.0.2": clients in a network see its address. */
+export function parseMasqueradeMap(text: string): MasqueradeRule[] {
+  const rules: MasqueradeRule[] = [];
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [network = "", address = ""] = part.split("=").map((p) => p.trim());
+    let ok = isIP(address) === 4;
+    try {
+      ipaddr.parseCIDR(network);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new Error(`"${part}" should be NETWORK/BITS=IPv4, e.g. 192.168.0.0/16=192.168.1.10`);
+    rules.push({ network, address });
+  }
+  return rules;
 }
 
 /**

@@ -55,7 +55,7 @@ export const dataSetupCommands: CommandSpec[] = [
     async handler(s) {
       if (s.epsvAll) throw new FtpError(503, "PASV not allowed after EPSV ALL.");
       // Behind NAT the client must be told the public address, not ours (masquerade).
-      const address = passiveAddress(s.remoteIp, s.localIp, s.options.masqueradeMap, s.options.masqueradeAddress);
+      const address = passiveAddress(s.remoteIp, s.localIp, s.options.masqueradeMap ?? [], s.options.masqueradeAddress);
       if (isIP(address) !== 4) throw new FtpError(425, "PASV works over IPv4 only; use EPSV.");
       const channel = await openPassive(s);
       s.reply(227, formatPasv(address, channel.port));

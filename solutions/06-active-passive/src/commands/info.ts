@@ -10,8 +10,6 @@
 
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
-import { MLST_FACTS } from "../listing/format.ts";
-import { statPath } from "./listing.ts";
 import type { CommandSpec } from "./spec.ts";
 
 /** FEAT lines come from the table: each command that adds a feature says so (RFC 2389). */
@@ -80,13 +78,7 @@ export const infoCommands: CommandSpec[] = [
         case "UTF-8":
           if (!/^(ON|OFF)?$/i.test(value)) throw new FtpError(501, "Syntax: OPTS UTF8 ON|OFF");
           // Names are always UTF-8 (RFC 2640); OFF is accepted because old clients send it.
-          s.utf8 = value.toUpperCase() !== "OFF";
-          return s.reply(200, `UTF8 mode ${s.utf8 ? "enabled" : "disabled"}.`);
-        case "MLST": {
-          const wanted = value.split(";").map((f) => f.trim().toLowerCase()).filter(Boolean);
-          s.mlstFacts = new Set(wanted.filter((f) => (MLST_FACTS as readonly string[]).includes(f)));
-          return s.reply(200, `MLST OPTS ${[...s.mlstFacts].map((f) => `${f};`).join("")}`);
-        }
+          return s.reply(200, `UTF8 mode ${value.toUpperCase() !== "OFF" ? "enabled" : "disabled"}.`);
         default:
           throw new FtpError(501, `Unknown option ${JSON.stringify(option)}.`);
       }
@@ -117,7 +109,7 @@ export const infoCommands: CommandSpec[] = [
       }
       if (!arg.trim()) return s.reply(211, sessionStatus(s));
       s.requireAccount();
-      await statPath(s, arg);
+      throw new FtpError(502, "STAT with a path is not implemented.");
     },
   },
 ];

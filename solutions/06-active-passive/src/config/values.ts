@@ -7,8 +7,8 @@
 //   "192.168.0.0/16=192.168.1.10" -> [{ network: "192.168.0.0/16", address: "192.168.1.10" }]
 
 import { isIP } from "node:net";
-import ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { masqueradeAddress, parseMasqueradeMap } from "../data/masquerade.ts";
 
 /** The permission letters, as pyftpdlib spells them (lesson 1 gives them their meaning). */
 export const PERM_LETTERS = "elradfmwMT";
@@ -83,8 +83,6 @@ export const rateValue = bytesValue("expected bytes per second like 300K, 2M or 
 
 export const ipValue = text.refine((v) => isIP(v) !== 0, "expected an IP address, e.g. 127.0.0.1, 0.0.0.0 or ::");
 
-export const ipv4Value = text.refine((v) => isIP(v) === 4, "expected an IPv4 address, e.g. 203.0.113.7 (PASV replies carry IPv4 only)");
-
 export const portRangeValue = text.transform((v, ctx) => {
   try {
     return parsePortRange(v);
@@ -100,28 +98,25 @@ export const permsValue = text.refine((v) => v.length > 0 && unknownLetters(v).l
 
 export const levelValue = text.pipe(z.enum(["error", "warn", "info", "verbose", "debug"], { message: "expected one of error, warn, info, verbose, debug" }));
 
-
-export interface MasqueradeRule {
-  network: string;
-  address: string;
-}
-
-/** "192.168.0.0/16=192.168.1.10, 10.0.0.0/8=10.0.0.2": clients in a network see its address. */
-export const masqueradeMapValue = text.transform((v, ctx) => {
-  const rules: MasqueradeRule[] = [];
-  for (const part of v.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const [network = "", address = ""] = part.split("=").map((p) => p.trim());
-    let ok = isIP(address) === 4;
+/** A transform that runs one of the server's parsers: the Error it throws is the setting's message. */
+function parsedBy<T>(parse: (text: string) => T) {
+  return (v: string, ctx: z.RefinementCtx): T => {
     try {
-      ipaddr.parseCIDR(network);
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${part}" should be NETWORK/BITS=IPv4, e.g. 192.168.0.0/16=192.168.1.10` });
+      return parse(v);
+    } catch (err) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
       return z.NEVER;
     }
-    rules.push({ network, address });
-  }
-  return rules;
-});
+  };
+}
+
+/** --nat-address: the text as typed (lesson 3 checks it: an IPv4 address, data/masquerade.ts). */
+export const ipv4Value = text
+  .transform(parsedBy(masqueradeAddress));
+
+/**
+ * --masquerade-map: the text as typed (lesson 3 parses it, data/masquerade.ts):
+ * "192.168.0.0/16=192.168.1.10, 10.0.0.0/8=10.0.0.2" -> [{ network, address }, ...]
+ */
+export const masqueradeMapValue = text
+  .transform(parsedBy(parseMasqueradeMap));

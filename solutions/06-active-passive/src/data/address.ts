@@ -1,10 +1,10 @@
 // The address formats of the data-connection commands.
 //
-//   PORT 127,0,0,1,195,80        -> 127.0.0.1 port 195*256+80 = 50000   (RFC 959)
-//   EPRT |1|127.0.0.1|50000|     -> the same, any protocol              (RFC 2428)
+//   227 Entering Passive Mode (127,0,0,1,195,80).   -> 127.0.0.1 port 195*256+80 = 50000   (RFC 959)
+//   229 Entering Extended Passive Mode (|||50000|)                                   (RFC 2428)
+//   PORT 127,0,0,1,195,80        -> 127.0.0.1 port 50000
+//   EPRT |1|127.0.0.1|50000|     -> the same, any protocol
 //   EPRT |2|::1|50000|           -> IPv6
-//   227 Entering Passive Mode (127,0,0,1,195,80).
-//   229 Entering Extended Passive Mode (|||50000|)
 
 import { isIP } from "node:net";
 import { FtpError } from "../protocol/reply.ts";
@@ -69,15 +69,4 @@ export function formatPasv(host: string, port: number): string {
 
 export function formatEpsv(port: number): string {
   return `Entering Extended Passive Mode (|||${port}|)`;
-}
-
-/** Parses "60000-60100" as given to -r/--range. */
-export function parsePortRange(text: string): { from: number; to: number } {
-  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
-  const from = Number(m?.[1]);
-  const to = Number(m?.[2]);
-  if (!m || from < 1 || to > 65535 || from > to) {
-    throw new Error(`invalid port range ${JSON.stringify(text)}: write FROM-TO, e.g. 60000-60100, with 1 <= FROM <= TO <= 65535`);
-  }
-  return { from, to };
 }

@@ -9,12 +9,13 @@
 // or 425 when no data connection was prepared, 426 when it broke.
 
 import type { OnReadOpts, Socket } from "node:net";
+import type { Transform } from "node:stream";
 import type { DataChannel } from "../data/channel.ts";
 import { FtpError } from "../protocol/reply.ts";
 import type { Session } from "../session.ts";
 import { isUnexpected, toFtpError } from "../storage/errors.ts";
-import { Throttle, TokenBucket } from "../transfer/throttle.ts";
 import { Transfer, isConnectionError } from "../transfer/transfer.ts";
+import { Throttle, TokenBucket } from "../transfer/throttle.ts";
 
 /** The arguments of a transfer (Session.runTransfer, DataConnections.run). */
 export type TransferWork = (
@@ -55,7 +56,7 @@ export class DataConnections {
    * operator set a rate limit for that direction, nothing otherwise. The buckets belong to the
    * session, so that ten transfers share one limit.
    */
-  throttle(direction: "upload" | "download"): Throttle[] {
+  throttle(direction: "upload" | "download"): Transform[] {
     const { options } = this.s;
     if (direction === "upload") {
       if (!options.readLimit) return [];
