@@ -121,6 +121,12 @@ describe("the handout", () => {
     expect(blocks.length).toBeGreaterThan(0);
     const contents = new Map(files.map((f) => [f, readFileSync(path.join(dir, f))]));
     expect(handoutLeaks(blocks, contents)).toEqual([]);
+    // The check can fail: a lesson-1 block pasted into a lesson text (re-indented, as a
+    // README would quote it) is found.
+    const planted = blocks.find((b) => b.lesson === 1)!;
+    const readme = "lessons/01-local-authorizer/README.md";
+    const quoted = Buffer.from(`${contents.get(readme)}\n\`\`\`ts\n${planted.code.split("\n").map((l) => `  ${l}`).join("\n")}\n\`\`\`\n`);
+    expect(handoutLeaks(blocks, new Map([...contents, [readme, quoted]]))).toContain(`lesson 1 ${planted.file}#${planted.name} in ${readme}`);
   });
 
   it("(e) refuses a grade when a failing test gets a .skip, or a test is edited (exit 3, nothing run)", async () => {

@@ -84,8 +84,21 @@ export function codeLines(code: string): string[] {
   return code
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => l.length > 0 && !/^(\/\/|\/\*|\*)/.test(l) && !/^[\s{}()[\];,]*$/.test(l) && !/^}?\s*(else|try|finally)\s*{?$/.test(l) && l.length >= 12);
+    .filter((l) => l.length > 0 && !/^(\/\/|\/\*|\*)/.test(l) && !/^[\s{}()[\];,]*$/.test(l) && !/^}?\s*(else|try|finally)\s*{?$/.test(l) && l.length >= 12 && !COMMON.some((re) => re.test(l)));
 }
+
+/**
+ * Lines any TypeScript file may share with a lesson's code without giving its answer away: a
+ * field of a type ("password: string;"), a catch clause, a bare declaration or a bare return.
+ * (The kit declares the same option shapes that lesson code reads, and tools/wire parses the
+ * same host:port a lesson does.)
+ */
+const COMMON = [
+  /^(readonly\s+)?[\w$]+\??:\s*[^=()]+;$/,
+  /^}?\s*catch\s*(\(\s*\w+\s*\))?\s*{$/,
+  /^(let|const)\s+[\w$]+(:\s*[\w$<>[\]| ]+)?;$/,
+  /^return\s+[\w$.]+;$/,
+];
 
 /** Blocks with at least `min` non-trivial lines: code that is the lesson's answer. */
 export function substantialBlocks(blocks: readonly LessonBlock[], min = 3): LessonBlock[] {
