@@ -14,6 +14,7 @@
  * Skipped, with a message, where chromium is not installed, unless CI is set (.ci/run
  * installs it there, so a missing browser fails the test instead): test/harness/tools-available.ts.
  */
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -156,16 +157,22 @@ describeNeeding(["chromium"], "the docs site in headless Chromium", () => {
     );
     await page.goto(`${server.url}index.html`);
     // Left navigation: the lessons, in manifest order.
+    // Each lesson with its "after you pass" page (the reference walkthrough) right after it.
+    const hasReference = (l: (typeof lessons)[number]) => existsSync(path.join(REPO_ROOT, l.dir, "reference.md"));
     const navLessons = await page.locator(".sidebar nav .nav-list a").allTextContents();
-    const expected = lessons.map((l) => `${l.id}. `);
-    expect(navLessons.filter((t) => /^\d+\. /.test(t)).map((t) => t.slice(0, t.indexOf(" ") + 1))).toEqual(expected);
+    const expected = lessons.flatMap((l) => [`${l.id}. Lesson`, ...(hasReference(l) ? [`${l.id}. After you pass`] : [])]);
+    expect(navLessons.filter((t) => /^\d+\. /.test(t)).map((t) => (t.includes("After you pass") ? t.slice(0, t.indexOf(" ") + 1) + "After you pass" : t.slice(0, t.indexOf(" ") + 1) + "Lesson"))).toEqual(expected);
     await page.locator(".sidebar nav a", { hasText: `${lessons[0]!.id}. ` }).first().click();
     await page.waitForURL(`**/${lessons[0]!.dir}/index.html`);
     expect(await page.locator(".sidebar li.current > a").getAttribute("aria-current")).toBe("page");
     expect(await page.locator("h1").first().textContent()).toMatch(new RegExp(`^Lesson ${lessons[0]!.id}\\b`));
 
     // Next, next, ... through every lesson; then back one with prev.
-    for (const lesson of lessons.slice(1)) {
+    for (const [i, lesson] of lessons.slice(1).entries()) {
+      if (hasReference(lessons[i]!)) {
+        await page.locator("a[rel=next]").click();
+        await page.waitForURL(`**/${lessons[i]!.dir}/reference.html`);
+      }
       await page.locator("a[rel=next]").click();
       await page.waitForURL(`**/${lesson.dir}/index.html`);
       expect(await page.locator("h1").first().textContent()).toMatch(new RegExp(`^Lesson ${lesson.id}\\b`));
@@ -174,12 +181,22 @@ describeNeeding(["chromium"], "the docs site in headless Chromium", () => {
       for (const command of ["lesson", "serve", "hint"]) expect(box).toContain(`npm run ${command} ${lesson.id}`);
     }
     await page.locator("a[rel=prev]").click();
-    await page.waitForURL(`**/${lessons.at(-2)!.dir}/index.html`);
+    await page.waitForURL(hasReference(lessons.at(-2)!) ? `**/${lessons.at(-2)!.dir}/reference.html` : `**/${lessons.at(-2)!.dir}/index.html`);
     // From a lesson to a guide and back through the navigation.
     await page.locator(".sidebar nav a", { hasText: "Architecture" }).click();
     await page.waitForURL("**/docs/architecture.html");
     await page.locator(".sidebar nav a", { hasText: "final/src" }).click();
     await page.waitForURL("**/source/final/src/index.html");
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it("shows the reference's code, highlighted, on each lesson's \"after you pass\" page", async () => {
+    const six = lessons.find((l) => l.id === 6)!;
+    const { page, problems } = await open();
+    await page.goto(`${server.url}${six.dir}/reference.html`);
+    expect(await page.locator("figure.excerpt code.hljs span").count()).toBeGreaterThan(0);
+    expect(await page.locator(".sidebar nav a", { hasText: "6. After you pass" }).count()).toBe(1);
     expect(problems).toEqual([]);
     await page.close();
   }, 30_000);
@@ -195,9 +212,8 @@ describeNeeding(["chromium"], "the docs site in headless Chromium", () => {
     expect(await hints.count()).toBeGreaterThan(1);
     expect(await hints.evaluateAll((ds) => ds.filter((d) => (d as HTMLDetailsElement).open).length)).toBe(0);
     await expect.poll(() => hints.first().locator(".hint-body").isVisible()).toBe(false);
-    // Reference code is folded too, and Markdown inside it is rendered (a highlighted excerpt).
-    const reference = page.locator("details:not(.hint)").first();
-    expect(await reference.locator("figure.excerpt code.hljs span").count()).toBeGreaterThan(0);
+    // The lesson asks; it shows no reference code (that is on its "after you pass" page).
+    expect(await page.locator("figure.excerpt").count()).toBe(0);
 
     // The screenshot: the top of the page as a reader first sees it, and the whole page.
     await mkdir(ARTIFACTS, { recursive: true });

@@ -16,20 +16,13 @@ export const LESSON_IDS = ["run-this-lesson", "hints"];
 export function lessonBox(lesson: Lesson, count: number, url: string, root: string, links: Links): string {
   const n = lesson.id;
   const commands = [
-    [`npm run lesson ${n}`, n > 1 ? `# lesson ${n}'s tests (then 1..${n - 1} again), explained` : `# lesson ${n}'s tests, explained`],
+    [`npm run lesson ${n}`, n > 0 ? `# lesson ${n}'s tests on workspace/ (then 0..${n - 1} again), explained` : `# lesson ${n}'s tests on workspace/, part by part`],
     [`npm run serve ${n}`, `# your server on 127.0.0.1:2121, to try with real clients`],
     [`npm run hint ${n}`, `# the next hint (all of them are at the end of this page)`],
-    [`npm run reset ${n}`, `# put ${lesson.dir}/src back as it was (asks first)`],
+    ...(n > 0 ? [[`npm run catch-up ${n}`, `# stuck in lesson ${n - 1}? saves your work, puts its reference in workspace/`]] : []),
   ];
   const width = Math.max(...commands.map(([c]) => c!.length));
   const text = commands.map(([c, comment]) => `${c!.padEnd(width)}  ${comment}`).join("\n");
-  const fileLinks = lesson.files
-    .map((f) => {
-      const repoPath = `${lesson.dir}/${f}`;
-      const href = existsSync(path.join(root, repoPath)) ? links.rewrite(`${lesson.dir}/README.md`, 1, url, f) : null;
-      return href ? `<a class="code-link" href="${escapeHtml(href)}"><code>${escapeHtml(f)}</code></a>` : `<code>${escapeHtml(f)}</code>`;
-    })
-    .join(", ");
   const testFile = `test/lessons/${lesson.slug}.test.ts`;
   const tests = existsSync(path.join(root, testFile))
     ? `<a class="code-link" href="${escapeHtml(links.rewrite(`${lesson.dir}/README.md`, 1, url, `../../${testFile}`))}"><code>${escapeHtml(testFile)}</code></a>`
@@ -38,7 +31,7 @@ export function lessonBox(lesson: Lesson, count: number, url: string, root: stri
 <div class="lesson-meta"><span class="badge">Lesson ${n} of ${count}</span><span>${lesson.points} points</span><span>tests time out after ${lesson.timeoutSec} s</span></div>
 <pre class="code commands" data-lang="sh"><code class="hljs language-bash">${highlight(text, "bash")}</code></pre>
 <dl class="lesson-files">
-<dt>You write</dt><dd>${fileLinks} <span class="muted">in <code>${escapeHtml(lesson.dir)}/</code></span></dd>
+<dt>You write</dt><dd>your own server, in <code>workspace/src</code>${lesson.id > 0 ? `, from where lesson ${lesson.id - 1} left it` : ""}</dd>
 <dt>Tests</dt><dd>${tests}</dd>
 </dl>
 </aside>

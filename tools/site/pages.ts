@@ -1,5 +1,5 @@
 // Which pages the site has, in reading order: the home page (README.md), the FTP primer, the
-// lessons in manifest order (each README with its hints.md folded in), then the other guides
+// lessons in manifest order (each README with its hints.md folded in, then its reference.md), then the other guides
 // of docs/. The order gives the left navigation and every page's prev/next links.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -85,6 +85,13 @@ export function planPages(root: string, lessons: readonly Lesson[], errors: stri
       lesson,
       ...(existsSync(path.join(root, hints)) ? { hints } : {}),
     });
+    // How the reference does it: a page of its own right after the lesson, for after it passes
+    // (the lesson page itself never shows the reference's code).
+    const reference = `${lesson.dir}/reference.md`;
+    if (existsSync(path.join(root, reference))) {
+      const refTitle = firstHeading(read(reference)) ?? `Lesson ${lesson.id}: the reference`;
+      pages.push({ kind: "doc", section: "Lessons", source: reference, url: `${lesson.dir}/reference.html`, title: refTitle, navTitle: `${lesson.id}. After you pass` });
+    }
   }
 
   const rest = docs.filter((d) => d !== PRIMER);
