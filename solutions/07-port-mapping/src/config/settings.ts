@@ -68,7 +68,7 @@ export type SettingName = NameOf<Row>;
  * no default ("not set"). The one place the types come from, as the defaults do:
  *
  *   values["server.port"]            number
- *   values["passive.masquerade_map"] MasqueradeRule[] | undefined
+ *   values["passive.ports"]          { from: number; to: number } | undefined
  */
 export type SettingValues = {
   readonly [D in Row as NameOf<D>]: z.output<D["schema"]> | (D extends { readonly default: string } ? never : undefined);
