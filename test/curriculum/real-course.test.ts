@@ -279,11 +279,7 @@ const FINAL_ONLY: string[] = [
   "commands/transfer.ts#rest-retr-check",
   "commands/transfer.ts#stou",
   // re-exports of moved modules, kept for the tests that import them from their old place
-  "fs/errors.ts#fs-errors-reexport",
-  "listing/entries.ts#listing-entries-reexport",
-  "transfer/send-file.ts#send-file-reexport",
   // data/address.ts keeps a copy of -r's parser (config/values.ts) for the final server's unit tests
-  "data/address.ts#port-range-copy",
 ];
 
 describe("the real course", () => {

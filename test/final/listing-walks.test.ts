@@ -1,5 +1,5 @@
 /**
- * The two ways final/src/listing/entries.ts walks a folder: synchronous slices (local disks)
+ * The two ways final/src/storage/local/entries.ts walks a folder: synchronous slices (local disks)
  * and the thread pool (network and FUSE mounts, where a blocking call could hang the server).
  * The server's own tests run on a local disk, so they only reach the first; here both walk
  * the same real folder and must agree, entry for entry: plain files, a subfolder, a name that
@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Jail } from "../../final/src/fs/jail.ts";
-import { folderEntries, type Walk } from "../../final/src/listing/entries.ts";
+import { folderEntries, type Walk } from "../../final/src/storage/local/entries.ts";
 
 let base: string;
 let home: string;

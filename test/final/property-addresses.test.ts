@@ -13,9 +13,10 @@ import { describe, expect, it } from "vitest";
 import { parseEpsv, parsePasv, type Reply } from "../harness/index.ts";
 import { anyString, loadSrc, params, PROPERTY_TIMEOUT_MS } from "./property-arbitraries.ts";
 
-const { parsePortArg, parseEprtArg, formatPasv, formatEpsv, parsePortRange } = await loadSrc<typeof import("../../final/src/data/address.ts")>(
+const { parsePortArg, parseEprtArg, formatPasv, formatEpsv } = await loadSrc<typeof import("../../final/src/data/address.ts")>(
   "data/address.ts",
 );
+const { parsePortRange } = await loadSrc<typeof import("../../final/src/config/values.ts")>("config/values.ts");
 const { FtpError } = await loadSrc<typeof import("../../final/src/protocol/reply.ts")>("protocol/reply.ts");
 
 const byte = fc.integer({ min: 0, max: 255 });

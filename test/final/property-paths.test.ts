@@ -23,7 +23,7 @@ import { anyString, loadSrc, params, PROPERTY_TIMEOUT_MS } from "./property-arbi
 const { resolveVirtual } = await loadSrc<typeof import("../../final/src/fs/virtual-path.ts")>("fs/virtual-path.ts");
 const { Jail } = await loadSrc<typeof import("../../final/src/fs/jail.ts")>("fs/jail.ts");
 const { FtpError } = await loadSrc<typeof import("../../final/src/protocol/reply.ts")>("protocol/reply.ts");
-const { isUnexpected } = await loadSrc<typeof import("../../final/src/fs/errors.ts")>("fs/errors.ts");
+const { isUnexpected } = await loadSrc<typeof import("../../final/src/storage/errors.ts")>("storage/errors.ts");
 
 /** Path segments that matter to a resolver, and a few that must not. */
 const SEGMENTS = [

@@ -1,5 +1,5 @@
 /**
- * final/src/transfer/send-file.ts when the data connection is closed under it (ABOR, a client
+ * final/src/storage/local/send-file.ts when the data connection is closed under it (ABOR, a client
  * that goes away) while a read is on its way: the promise must settle, with an error, so that
  * the session sends its 426. It once hung when the close came just before the end of the file
  * (curl's `-r` range download, which sends ABOR as soon as it has its bytes, caught it in CI).
@@ -11,7 +11,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { sendFile } from "../../final/src/transfer/send-file.ts";
+import { sendFile } from "../../final/src/storage/local/send-file.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ftp-lab-sendfile-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,8 @@
  * formats), virtual paths, and the users file.
  */
 import { describe, expect, it } from "vitest";
-import { formatEpsv, formatPasv, parseEprtArg, parsePortArg, parsePortRange, plainIp } from "../../final/src/data/address.ts";
+import { parsePortRange } from "../../final/src/config/values.ts";
+import { formatEpsv, formatPasv, parseEprtArg, parsePortArg, plainIp } from "../../final/src/data/address.ts";
 import { resolveVirtual } from "../../final/src/fs/virtual-path.ts";
 import { parseUsersFile } from "../../final/src/auth/users-file.ts";
 import { ConfigError } from "../../final/src/config-error.ts";

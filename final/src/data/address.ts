@@ -85,18 +85,4 @@ export function formatEpsv(port: number): string {
   return `Entering Extended Passive Mode (|||${port}|)`;
 }
 //<
-//> final port-range-copy
-// The tests of the final server read -r's parser here too (its home is config/values.ts).
-
-/** Parses "60000-60100" as given to -r/--range. */
-export function parsePortRange(text: string): { from: number; to: number } {
-  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
-  const from = Number(m?.[1]);
-  const to = Number(m?.[2]);
-  if (!m || from < 1 || to > 65535 || from > to) {
-    throw new Error(`invalid port range ${JSON.stringify(text)}: write FROM-TO, e.g. 60000-60100, with 1 <= FROM <= TO <= 65535`);
-  }
-  return { from, to };
-}
-//<
 //<

@@ -7,8 +7,8 @@
 //   throw asStorageError(err)    (a Node errno error)      -> the same codes: ENOTEMPTY is "not-empty"
 //   session: s.reply(...toFtpError(err))                    -> FtpErrors pass through unchanged
 //
-// The reply texts are fs/errors.ts's, word for word, so a command moved onto a Storage
-// answers exactly as before (EPERM keeps "Operation not permitted." although its code is
+// The reply texts are those the server gave before the seam (the old fs/errors.ts), word for
+// word, so a command moved onto a Storage answers exactly as before (EPERM keeps "Operation not permitted." although its code is
 // "permission", like EACCES). A backend may give a reply text of its own (the jail's "Path is
 // outside your home folder."); `detail` is for the log only and never reaches the client.
 
@@ -58,7 +58,7 @@ const REPLIES: Record<StorageErrorCode, readonly [number, string]> = {
   io: [451, "Local error in processing."],
 };
 
-/** Node's errno codes, as fs/errors.ts knew them: the storage code, and a reply text where it differs. */
+/** Node's errno codes, as the old fs/errors.ts knew them: the storage code, and a reply text where it differs. */
 const ERRNO: Record<string, readonly [StorageErrorCode, string?]> = {
   ENOENT: ["not-found"],
   ENOTDIR: ["not-a-folder"],
@@ -112,8 +112,7 @@ export function asStorageError(err: unknown): StorageError {
 
 /**
  * Turns any error thrown while serving a command into the reply to send: an FtpError as it
- * is, a StorageError by its code, a Node errno error as fs/errors.ts did. (The same signature
- * as fs/errors.ts toFtpError: switching the session over is an import.)
+ * is, a StorageError by its code, a Node errno error with the reply it always had.
  */
 export function toFtpError(err: unknown): FtpError {
   if (err instanceof FtpError) return err;
