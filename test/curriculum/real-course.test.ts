@@ -59,7 +59,6 @@ const FINAL_ONLY: string[] = [
   "auth/password-hash.ts#weak-hash",
   "auth/users-file.ts#users-file-hash",
   "auth/users-file.ts#users-file-hash-import",
-  "hash-password.ts#hash-password",
   // welcome, login and goodbye messages from files (part 3)
   "services.ts#message-files",
   "services.ts#message-files-import",

@@ -12,9 +12,10 @@ import { describeRun, REPO_ROOT, runCli } from "../harness/index.ts";
 import { makeTempRoot } from "../harness/index.ts";
 import { useServer } from "./conformance-helpers.ts";
 
-const HASH_PASSWORD = path.join(REPO_ROOT, "final", "src", "hash-password.ts");
+// What `npm run hash-password` runs: the lab's tool, which works in the student handout too.
+const HASH_PASSWORD = path.join(REPO_ROOT, "tools", "lab", "hash-password.ts");
 
-/** `printf 'PASSWORD\n' | tsx final/src/hash-password.ts` */
+/** `printf 'PASSWORD\n' | tsx tools/lab/hash-password.ts` */
 function hashPassword(password: string): string {
   return execFileSync(process.execPath, ["--import", "tsx", HASH_PASSWORD], { cwd: REPO_ROOT, input: `${password}\n`, encoding: "utf8" }).trim();
 }
