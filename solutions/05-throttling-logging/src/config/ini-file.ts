@@ -10,12 +10,8 @@
 import { readFileSync } from "node:fs";
 import { parse, unsafe } from "ini";
 import { ConfigError } from "../config-error.ts";
+import type { RawSetting } from "./effective.ts";
 import { SECTIONS, SETTINGS, settingName } from "./settings.ts";
-
-export interface RawSetting {
-  raw: unknown;
-  line: number;
-}
 
 /** The ini package's own pattern for a line: "[section]" or "key" with an optional "= value". */
 const INI_LINE = /^\[([^\]]*)\]\s*$|^([^=]+)(=(.*))?$/i;
