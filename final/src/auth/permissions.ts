@@ -10,6 +10,7 @@
 //                m = make folder (MKD)   w = upload (STOR, STOU)   M = change mode (SITE CHMOD)
 //                T = change modification time (MFMT)
 
+import { unknownLetters } from "../config/values.ts";
 //> final folder-permissions-import
 import { under } from "../fs/virtual-folders.ts";
 
@@ -20,17 +21,12 @@ export const ALL_PERMS = READ_PERMS + WRITE_PERMS;
 
 export type PermLetter = "e" | "l" | "r" | "a" | "d" | "f" | "m" | "w" | "M" | "T";
 
-/** Returns the letters that are not permission letters, so callers can say which are wrong. */
-export function unknownPermLetters(perms: string): string[] {
-  return [...new Set([...perms].filter((c) => !ALL_PERMS.includes(c)))];
-}
-
 export class Permissions {
   private readonly letters: ReadonlySet<string>;
 
   constructor(readonly text: string) {
 //> 1 check-letters
-    const bad = unknownPermLetters(text);
+    const bad = unknownLetters(text);
     if (bad.length) throw new Error(`unknown permission letter(s) ${bad.join("")}; use letters from ${ALL_PERMS}`);
 //<
     this.letters = new Set(text);
@@ -59,7 +55,7 @@ export class Permissions {
 
   /** Gives the folder `vpath` (and everything in it) its own letters. */
   override(vpath: string, letters: string): void {
-    const bad = unknownPermLetters(letters);
+    const bad = unknownLetters(letters);
     if (bad.length) throw new Error(`unknown permission letter(s) ${bad.join("")} for ${vpath}; use letters from ${ALL_PERMS}`);
     this.overrides.push({ vpath, letters: new Set(letters) });
     this.overrides.sort((a, b) => b.vpath.length - a.vpath.length); // deepest first

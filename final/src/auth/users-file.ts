@@ -12,7 +12,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { VirtualUsers } from "./authorizer.ts";
-import { ALL_PERMS, unknownPermLetters } from "./permissions.ts";
+import { unknownLetters } from "../config/values.ts";
+import { ALL_PERMS } from "./permissions.ts";
 import { ConfigError } from "../config-error.ts";
 //> final users-file-hash-import
 import { checkerFor, isStoredHash, isWeakHash } from "./password-hash.ts";
@@ -50,7 +51,7 @@ export function parseUsersFile(text: string, file: string): UserLine[] {
       );
     }
     const [, name, password, perms, home] = fields as unknown as [string, string, string, string, string];
-    const bad = unknownPermLetters(perms);
+    const bad = unknownLetters(perms);
     if (bad.length) {
       throw new ConfigError(file, line, `unknown permission letter(s) "${bad.join("")}" in "${perms}"`, `use letters from ${ALL_PERMS}`);
     }

@@ -9,22 +9,18 @@
 //                m = make folder (MKD)   w = upload (STOR, STOU)   M = change mode (SITE CHMOD)
 //                T = change modification time (MFMT)
 
+import { unknownLetters } from "../config/values.ts";
 export const READ_PERMS = "elr";
 export const WRITE_PERMS = "adfmwMT";
 export const ALL_PERMS = READ_PERMS + WRITE_PERMS;
 
 export type PermLetter = "e" | "l" | "r" | "a" | "d" | "f" | "m" | "w" | "M" | "T";
 
-/** Returns the letters that are not permission letters, so callers can say which are wrong. */
-export function unknownPermLetters(perms: string): string[] {
-  return [...new Set([...perms].filter((c) => !ALL_PERMS.includes(c)))];
-}
-
 export class Permissions {
   private readonly letters: ReadonlySet<string>;
 
   constructor(readonly text: string) {
-    const bad = unknownPermLetters(text);
+    const bad = unknownLetters(text);
     if (bad.length) throw new Error(`unknown permission letter(s) ${bad.join("")}; use letters from ${ALL_PERMS}`);
     this.letters = new Set(text);
   }

@@ -11,7 +11,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { VirtualUsers } from "./authorizer.ts";
-import { ALL_PERMS, unknownPermLetters } from "./permissions.ts";
+import { unknownLetters } from "../config/values.ts";
+import { ALL_PERMS } from "./permissions.ts";
 import { ConfigError } from "../config-error.ts";
 
 export interface UserLine {
@@ -45,7 +46,7 @@ export function parseUsersFile(text: string, file: string): UserLine[] {
       );
     }
     const [, name, password, perms, home] = fields as unknown as [string, string, string, string, string];
-    const bad = unknownPermLetters(perms);
+    const bad = unknownLetters(perms);
     if (bad.length) {
       throw new ConfigError(file, line, `unknown permission letter(s) "${bad.join("")}" in "${perms}"`, `use letters from ${ALL_PERMS}`);
     }
