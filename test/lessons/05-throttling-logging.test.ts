@@ -102,7 +102,7 @@ describe.concurrent("lesson 5: --write-limit slows down what the server sends", 
         "RETR big.bin (from the RETR command to the 226 reply)",
         "--write-limit",
         "--write-limit caps the bytes per second the server WRITES to data connections (downloads). " +
-          "Is the option read at all (the kit parsed it: which option holds it is in workspace/README.md), and does RETR send through your throttle? " +
+          "Is the option read at all (the kit parsed it: which option holds it is in workspace/src/README.md), and does RETR send through your throttle? " +
           "Does your token bucket make the sender wait when it holds fewer tokens than the chunk, instead of letting it go? " +
           "(If uploads are slow instead, read and write are swapped: the server reads uploads, writes downloads.)",
         throttleRepro("--write-limit", "time curl -s -o /dev/null ftp://127.0.0.1:2121/big.bin"),
