@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCourse } from "../../tools/lab/course.ts";
 import { lessonBlocks, substantialBlocks } from "../../tools/lab/handout-kit.ts";
-import { NOT_HERE, referencesIn } from "../../tools/lab/handout-reference.ts";
+import { NOT_HERE, partOf, referencesIn } from "../../tools/lab/handout-reference.ts";
 import { handoutLeaks } from "../../tools/lab/handout.ts";
 import { parseHints } from "../../tools/lab/hints.ts";
 import { readProgress } from "../../tools/lab/progress.ts";
@@ -139,7 +139,7 @@ describe("hints.md", () => {
       const hints = parseHints(readFileSync(path.join(course.root, lesson.dir, "hints.md"), "utf8"));
       const groups = new Map<string, number>();
       for (const hint of hints) {
-        const part = /^(?:Part|Step) (\d+),/.exec(hint.title)?.[1] ?? "";
+        const part = partOf(hint);
         groups.set(part, (groups.get(part) ?? 0) + 1);
       }
       expect(groups.size, lesson.slug).toBeGreaterThan(0);
