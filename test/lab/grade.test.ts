@@ -84,7 +84,7 @@ describe("grade as a command-line process", () => {
   it("refuses a bad --target with one line and exit code 2", async () => {
     const target = await labProcess(fixture.root, ["grade", "--lesson", "1", "--target", "mine"]);
     expect(target.code).toBe(2);
-    expect(target.stderr).toContain('--target "mine": use workspace, lessons, solutions or final');
+    expect(target.stderr).toContain('--target "mine": use workspace, solutions or final');
   });
 });
 

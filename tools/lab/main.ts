@@ -7,7 +7,7 @@
 //   npm run catch-up N [-- --from DIR]           save workspace/src, put the reference of lesson N-1 there
 //   npm run catch-up -- --restore FOLDER         put a saved workspace back
 //   npm run reset                                save workspace/src, put the kit back
-//   npm run grade -- [--lesson N] [--target lessons|solutions|final] [--out DIR]
+//   npm run grade -- [--lesson N] [--target workspace|solutions|final] [--out DIR]
 //   npm run verify                               (maintainers) is the course sound?
 //   npx tsx tools/lab/main.ts pin                (maintainers) rewrite tools/lab/graded-manifest.json
 //   npm run handout -- --out DIR                 (teachers) write the student repository into DIR
@@ -121,7 +121,7 @@ export async function main(argv: readonly string[], io: Io = terminalIo()): Prom
       c
         .description("grade every lesson against its own stage (or lessons 1..N against lesson N's); write results.json (GitHub Classroom) and junit.xml")
         .option("--lesson <N>", "grade lessons 1..N (default: every lesson, in one run)")
-        .option("--target <kind>", "workspace (the learner's server; the default when workspace/ exists), lessons (each lesson's own folder), solutions or final")
+        .option("--target <kind>", "workspace (the learner's server, the default), solutions (each lesson's reference) or final")
         .option("--out <dir>", "where to write results.json and junit.xml (default .lab/grade)"),
     (course, c) => gradeCommand(c.opts(), course, io),
   );

@@ -5,13 +5,11 @@
 //   npm run grade -- [--target ...] [--out DIR]              every lesson in one test run;
 //                                                           DIR/lesson-N/results.json each
 //
-// Targets: `workspace` (the learner's one server, workspace/src: every lesson's tests run against
-// it; the default when workspace/ exists), `lessons` (the old per-lesson folders
-// lessons/NN-slug/src, each lesson against its own; the default without a workspace/),
-// `solutions` (each lesson against solutions/NN-slug) and `final`.
+// Targets: `workspace` (the default: the learner's one server, workspace/src, which every
+// lesson's tests run against), `solutions` (each lesson against solutions/NN-slug) and `final`.
 //
 //   $ npm run grade -- --lesson 1
-//   Grading lesson 1 against lessons/01-local-authorizer/src
+//   Grading lessons 0-1 against workspace/src
 //     ✗ lesson 1  0/7 tests  0/10 points  (guards 4/4)
 //         ✗ logs in a user with the right password
 //   Score 0/10. Wrote .lab/grade/results.json and .lab/grade/junit.xml
@@ -29,7 +27,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { classroomResult, type ClassroomResult } from "../classroom-results.ts";
-import { exists, findLesson, lessonsThrough, stageFolder, stageTestFile, type Course, type Lesson, type StageKind } from "../course.ts";
+import { exists, findLesson, lessonsThrough, stageFolder, stageTestFile, WORKSPACE, type Course, type Lesson } from "../course.ts";
 import { gradeRun, type GradedTest } from "../graded-tests.ts";
 import { MARK, type Io } from "../io.ts";
 import { junitXml } from "../junit.ts";
@@ -56,24 +54,17 @@ interface Plan {
   perLesson: boolean;
 }
 
-/** Where grading looks: the learner's workspace, or a stage folder per lesson. */
-export type GradeTarget = StageKind | "workspace";
-export const GRADE_TARGETS: readonly GradeTarget[] = ["workspace", "lessons", "solutions", "final"];
-/** The learner's one server (workspace/src/main.ts). */
-export const WORKSPACE = "workspace";
-
-/** The default target: the workspace when the course has one, else the per-lesson folders. */
-export function defaultTarget(course: Course): GradeTarget {
-  return exists(course, WORKSPACE) ? "workspace" : "lessons";
-}
+/** Where grading looks: the learner's one server (workspace/src), or a reference stage. */
+export type GradeTarget = "workspace" | "solutions" | "final";
+export const GRADE_TARGETS: readonly GradeTarget[] = ["workspace", "solutions", "final"];
 
 function folderOf(lesson: Lesson, kind: GradeTarget): string {
   return kind === "workspace" ? WORKSPACE : stageFolder(lesson, kind);
 }
 
 export async function gradeCommand(options: GradeOptions, course: Course, io: Io): Promise<number> {
-  const kind = (options.target ?? defaultTarget(course)) as GradeTarget;
-  if (!GRADE_TARGETS.includes(kind)) throw new LabError(`--target ${JSON.stringify(options.target)}: use workspace, lessons, solutions or final`);
+  const kind = (options.target ?? "workspace") as GradeTarget;
+  if (!GRADE_TARGETS.includes(kind)) throw new LabError(`--target ${JSON.stringify(options.target)}: use workspace, solutions or final`);
   const cwd = process.env["INIT_CWD"] ?? process.cwd();
   const outDir = path.resolve(cwd, options.out ?? path.join(course.root, ".lab", "grade"));
   const plan = planGrading(course, options.lesson, kind);
@@ -180,7 +171,7 @@ function writeReports(plan: Plan, graded: readonly GradedTest[], results: readon
 
 /** A graded file differs from the pinned copy: no tests run, every lesson is an error worth nothing. */
 function refuse(plan: Plan, differences: readonly string[], outDir: string, cwd: string, io: Io, kind: GradeTarget): number {
-  const yours = kind === "workspace" ? `${WORKSPACE}/` : "lessons/NN-slug/src";
+  const yours = kind === "workspace" ? `${WORKSPACE}/` : `${kind}/`;
   const message = `not graded: ${differences.length === 1 ? "a graded file differs" : `${differences.length} graded files differ`} from the course's copy (${PINNED_MANIFEST}): ${differences.join(", ")}. Restore ${differences.length === 1 ? "it" : "them"} (git checkout -- <file>) and grade again; only your ${yours} is yours to change.`;
   const graded: GradedTest[] = plan.lessons.map((lesson) => ({
     lesson,
